@@ -1,0 +1,25 @@
+from botocore.config import Config
+from storages.backends.s3 import S3Storage
+
+
+class MediaStorage(S3Storage):
+    """Uploads on S3 or any S3-compatible server, with stable public URLs."""
+
+    def __init__(self, **settings):
+        # client_config replaces django-storages' own addressing and signature
+        # options, so path-style addressing and s3v4 are set here together.
+        # boto3 1.36+ checksums every request by default; several S3-compatible
+        # servers reject that, so checksums are sent only when S3 requires them.
+        settings.setdefault(
+            "client_config",
+            Config(
+                s3={"addressing_style": "path"},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                connect_timeout=2,
+                read_timeout=10,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        )
+        super().__init__(**settings)

@@ -1,0 +1,90 @@
+"""The typed reader for config.json, the deploy settings' only source of secrets.
+
+The chapter prefers one JSON file written by configuration management over
+environment variables: values keep their types (bools, ints, lists) and every
+entry point (gunicorn, Celery, manage.py, cron) reads the same file. A bad file
+stops the process with one line that names the problem, never a traceback.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "an object"}
+
+
+class ConfigError(Exception):
+    """A config.json problem, worded as the one line an operator sees."""
+
+
+class Config:
+    def __init__(self, values, source_name):
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source_name}: the top level must be an object")
+        self.values = values
+        self.source_name = source_name
+        self.read_keys = set()
+
+    @classmethod
+    def from_file(cls, path):
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: file not found (set BROADSHEET_CONFIG to its path)") from None
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                f"{path.name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            ) from None
+        return cls(values, path.name)
+
+    def required(self, key, expected_type=str):
+        if key not in self.values:
+            raise ConfigError(f'{self.source_name}: missing required key "{key}"')
+        return self._typed(key, expected_type)
+
+    def optional(self, key, expected_type=str, default=None):
+        """Return the key's value, or `default` (often the base setting) when absent."""
+        if key not in self.values:
+            self.read_keys.add(key)
+            return default
+        return self._typed(key, expected_type)
+
+    def reject_unknown_keys(self):
+        unknown_keys = sorted(set(self.values) - self.read_keys)
+        if unknown_keys:
+            raise ConfigError(f'{self.source_name}: unknown key "{unknown_keys[0]}" (a typo?)')
+
+    def _typed(self, key, expected_type):
+        self.read_keys.add(key)
+        value = self.values[key]
+        # bool is a subclass of int in Python: "DEBUG": 1 or "WORKERS": true must not slip through.
+        type_matches = isinstance(value, expected_type) and not (
+            expected_type is int and isinstance(value, bool)
+        )
+        if not type_matches:
+            expected = TYPE_NAMES[expected_type]
+            raise ConfigError(f'{self.source_name}: key "{key}" must be {expected}, got {json.dumps(value)}')
+        if expected_type is str and not value.strip():
+            raise ConfigError(f'{self.source_name}: key "{key}" must not be empty')
+        return value
+
+
+def database_from_url(url, **extra):
+    """Turn postgres://user:password@host:port/name into a DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
+        raise ConfigError(
+            f"database URL must look like postgres://user:password@host:port/name, got {parts.scheme}://…"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        **extra,
+    }

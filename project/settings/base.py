@@ -1,0 +1,204 @@
+"""Settings shared by every deploy; the largest of the three files.
+
+local.py (from local.py.example) and deploy.py import everything from here and
+change only what differs. Local development runs the same services as
+production (PostgreSQL, Redis, an S3 endpoint), started by `make services`.
+"""
+
+import os
+from pathlib import Path
+
+from project.config import database_from_url
+from project.services import service_urls
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+LOCAL_SERVICES = service_urls()
+
+# ---------------------------------------------------------------- core
+
+SECRET_KEY = "local-development-only-never-used-by-deploy-settings"  # noqa: S105 - deploy requires its own
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+SITE_NAME = "Broadsheet"
+SITE_TAGLINE = "A fast Django publication"
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    # Before staticfiles so that runserver serves static files the way gunicorn does.
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "easy_thumbnails",
+    "pipeline",
+    "apps.core",
+    "apps.caching",
+    "apps.images",
+    "apps.blog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# ---------------------------------------------------------------- database
+
+DATABASES = {
+    "default": database_from_url(LOCAL_SERVICES["DATABASE_URL"], CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True),
+}
+
+# ---------------------------------------------------------------- templates
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------- cache
+# Local development caches exactly like production, so the debug toolbar
+# shows real hits and misses. The cache and the Celery broker live in two
+# Redis instances: the cache may evict (allkeys-lru), the broker never does.
+
+# The switch for comparing cold and warm pages: BROADSHEET_CACHE=off renders
+# every fragment and page as if the cache were empty.
+CACHE_ENABLED = os.environ.get("BROADSHEET_CACHE", "on") != "off"
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": LOCAL_SERVICES["CACHE_URL"],
+        "KEY_PREFIX": "broadsheet",
+        "OPTIONS": {
+            # The cache accelerates, it is never a dependency: a dead Redis
+            # means an uncached page, not a 500.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
+    },
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "apps.caching.redis"
+
+# ---------------------------------------------------------------- sessions and auth
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# ---------------------------------------------------------------- internationalisation
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------- static files
+# django-pipeline collects, concatenates and versions CSS and JS; whitenoise
+# serves the result with far-future cache headers (a CDN can use it as origin).
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "pipeline.finders.PipelineFinder",
+]
+PIPELINE = {
+    "PIPELINE_ENABLED": True,
+    "CSS_COMPRESSOR": None,
+    "JS_COMPRESSOR": None,
+    "STYLESHEETS": {
+        "site": {"source_filenames": ["css/site.css"], "output_filename": "css/site.min.css"},
+    },
+    "JAVASCRIPT": {},
+}
+
+# ---------------------------------------------------------------- media on S3
+# Uploads go to S3-compatible storage so that any number of app servers share
+# them. Public media gets stable unsigned URLs: signed ones change per request
+# and defeat every cache in front of the site.
+
+AWS_S3_ENDPOINT_URL = LOCAL_SERVICES["S3_ENDPOINT_URL"]
+AWS_STORAGE_BUCKET_NAME = LOCAL_SERVICES["S3_BUCKET"]
+AWS_ACCESS_KEY_ID = LOCAL_SERVICES["S3_ACCESS_KEY"]
+AWS_SECRET_ACCESS_KEY = LOCAL_SERVICES["S3_SECRET_KEY"]
+AWS_S3_REGION_NAME = "us-east-1"
+AWS_S3_CUSTOM_DOMAIN = None
+AWS_QUERYSTRING_AUTH = False
+AWS_DEFAULT_ACL = None
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+
+STORAGES = {
+    "default": {"BACKEND": "apps.images.storage.MediaStorage"},
+    "staticfiles": {"BACKEND": "apps.core.storage.PipelineStaticStorage"},
+}
+MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
+
+# ---------------------------------------------------------------- celery
+# Redis broker, JSON only, late acknowledgement with one task prefetched, so a
+# killed worker's task is redelivered. Editor-facing work goes to `high`,
+# backfills and housekeeping to `low`.
+
+CELERY_BROKER_URL = LOCAL_SERVICES["BROKER_URL"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "low"
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Above the longest task with its countdown, or Redis redelivers it early.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
+CELERY_TASK_ROUTES = {}
+CELERY_BEAT_SCHEDULE = {}
+
+# ---------------------------------------------------------------- logging
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
+}
