@@ -2,14 +2,21 @@
 their own Redis databases, their own bucket, their own Postgres database
 (pytest-django creates test_broadsheet)."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import CACHES, LOCAL_SERVICES, PIPELINE
+from .base import CACHES, DATABASES, LOCAL_SERVICES, PIPELINE
 
 DEBUG = False
 
-CACHES["default"]["LOCATION"] = LOCAL_SERVICES["CACHE_URL"].rsplit("/", 1)[0] + "/1"
+# Two test runs on one machine (two developers' sessions, or a run beside the
+# benchmark) each take their own slot: database, Redis databases.
+TEST_SLOT = int(os.environ.get("BROADSHEET_TEST_SLOT", "1"))
+
+DATABASES["default"]["TEST"] = {"NAME": f"test_broadsheet_{TEST_SLOT}"}
+CACHES["default"]["LOCATION"] = LOCAL_SERVICES["CACHE_URL"].rsplit("/", 1)[0] + f"/{TEST_SLOT}"
 CACHES["default"]["KEY_PREFIX"] = "broadsheet-test"
-CELERY_BROKER_URL = LOCAL_SERVICES["BROKER_URL"].rsplit("/", 1)[0] + "/1"
+CELERY_BROKER_URL = LOCAL_SERVICES["BROKER_URL"].rsplit("/", 1)[0] + f"/{TEST_SLOT}"
 
 AWS_STORAGE_BUCKET_NAME = LOCAL_SERVICES["S3_TEST_BUCKET"]
 MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
