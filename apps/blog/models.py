@@ -1,9 +1,16 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
-from .querysets import PostQuerySet
+from .querysets import PUBLISHED, PostQuerySet
+from .rendering import render_markdown
+
+SEARCH_CONFIG = "english"
 
 
 class Author(models.Model):
@@ -27,6 +34,11 @@ class Author(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:author", kwargs={"slug": self.slug})
+
+    @cached_property
+    def avatar_image(self):
+        """The avatar thumbnail ({"url", "width", "height"}), or None."""
+        return self.avatar_thumbnails.get("avatar")
 
 
 class Category(models.Model):
@@ -84,17 +96,76 @@ class Post(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
+    # Full-text search: a stored tsvector PostgreSQL keeps current on every
+    # write (no trigger, no reindexing job), weighted title > excerpt > body.
+    search_vector = models.GeneratedField(
+        expression=(
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("excerpt", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        constraints = [
+            # Keyset pagination needs a non-null ordering for every public row.
+            models.CheckConstraint(
+                condition=~Q(status=PUBLISHED) | Q(published_at__isnull=False),
+                name="published_post_has_published_at",
+            ),
+        ]
+        # Missing index: each list's filter and order, partial on the rows the
+        # public sees, so the planner walks the index and stops after one page.
+        indexes = [
+            models.Index(
+                fields=["-published_at", "-id"], name="post_published_idx", condition=Q(status=PUBLISHED)
+            ),
+            models.Index(
+                fields=["category", "-published_at", "-id"],
+                name="post_category_published_idx",
+                condition=Q(status=PUBLISHED),
+            ),
+            models.Index(
+                fields=["author", "-published_at", "-id"],
+                name="post_author_published_idx",
+                condition=Q(status=PUBLISHED),
+            ),
+            GinIndex(fields=["search_vector"], name="post_search_idx", condition=Q(status=PUBLISHED)),
+        ]
 
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Expensive work on write: readers get stored, sanitized HTML.
+        self.body_html = render_markdown(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
+
+    # Memoized for the request: templates read these several times per post
+    # (teaser, OpenGraph tags, related-posts lookup) from one prefetch.
+    @cached_property
+    def tag_list(self):
+        return list(self.tags.all())
+
+    @cached_property
+    def hero(self):
+        """The hero thumbnail for pages ({"url", "width", "height"}), or None."""
+        return self.hero_thumbnails.get("hero")
+
+    @cached_property
+    def teaser_image(self):
+        return self.hero_thumbnails.get("teaser")
 
     @property
     def is_public(self):
