@@ -88,3 +88,37 @@ def database_from_url(url, **extra):
         "PORT": str(parts.port or ""),
         **extra,
     }
+
+
+def read_deploy_config(config):
+    """Return the settings config.json sets; raise ConfigError naming a bad key."""
+    settings = {}
+
+    # Required: the process refuses to start without them.
+    settings["SECRET_KEY"] = config.required("SECRET_KEY")
+    settings["ALLOWED_HOSTS"] = config.required("ALLOWED_HOSTS", list)
+    database_url = config.required("DATABASE_URL")
+    settings["CACHE_URL"] = config.required("CACHE_URL")
+    settings["CELERY_BROKER_URL"] = config.required("CELERY_BROKER_URL")
+    settings["AWS_STORAGE_BUCKET_NAME"] = config.required("AWS_STORAGE_BUCKET_NAME")
+
+    # Optional: absent means the feature or override is off.
+    settings["AWS_S3_ENDPOINT_URL"] = config.optional("AWS_S3_ENDPOINT_URL")
+    settings["AWS_ACCESS_KEY_ID"] = config.optional("AWS_ACCESS_KEY_ID")
+    settings["AWS_SECRET_ACCESS_KEY"] = config.optional("AWS_SECRET_ACCESS_KEY")
+    settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
+    settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
+
+    # Overrides: a default from base.py (or a safe deploy default) unless set.
+    settings["DEBUG"] = config.optional("DEBUG", bool, False)
+    settings["AWS_S3_REGION_NAME"] = config.optional("AWS_S3_REGION_NAME", str, "us-east-1")
+    settings["HTTPS"] = config.optional("HTTPS", bool, True)
+    settings["SECURE_HSTS_SECONDS"] = config.optional("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
+    settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
+    settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
+
+    settings["DATABASE"] = database_from_url(
+        database_url, CONN_MAX_AGE=settings.pop("DATABASE_CONN_MAX_AGE"), CONN_HEALTH_CHECKS=True
+    )
+    config.reject_unknown_keys()
+    return settings

@@ -25,3 +25,7 @@ PIPELINE["PIPELINE_ENABLED"] = False
 
 # Hashing passwords slowly protects real accounts, not test fixtures.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests never collect static files; finders serve them, so whitenoise has no
+# collected directory to index (and nothing to warn about).
+STATIC_ROOT = None

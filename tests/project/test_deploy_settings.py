@@ -90,6 +90,7 @@ def test_deploy_wraps_template_loaders_in_the_cached_loader(tmp_path):
     result = run_manage(
         config_path,
         "shell",
+        "--no-imports",
         "-c",
         "from django.conf import settings; print(settings.TEMPLATES[0]['OPTIONS']['loaders'][0][0])",
     )
