@@ -4,6 +4,8 @@ the Redis cache and broker, and the S3 endpoint. Nothing here is mocked."""
 import pytest
 from django.core.cache import cache
 
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():
@@ -11,3 +13,29 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def author_factory(db):
+    return AuthorFactory
+
+
+@pytest.fixture
+def category_factory(db):
+    return CategoryFactory
+
+
+@pytest.fixture
+def tag_factory(db):
+    return TagFactory
+
+
+@pytest.fixture
+def post_factory(db):
+    return PostFactory
+
+
+@pytest.fixture
+def published_posts(db):
+    """make_published_posts(count, author=..., category=..., tags=...): many rows, few INSERTs."""
+    return make_published_posts
