@@ -202,3 +202,40 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# ---------------------------------------------------------------- caching
+# Fragment caching (apps.caching): the chapter's TTL constants, given to every
+# template as SHORT_TTL, MIDDLE_TTL, LONG_TTL and FOREVER_TTL.
+CACHE_TTL_SHORT = 60 * 10
+CACHE_TTL_MIDDLE = 60 * 30
+CACHE_TTL_LONG = 60 * 60
+CACHE_TTL_FOREVER = 60 * 60 * 24 * 7
+# What a CDN or browser may reuse without asking; editors' changes reach
+# readers within this many seconds, conditional requests cost no rendering.
+CACHE_HTTP_MAX_AGE = 60
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_processors.cache_timeouts")
+
+# A dead Redis must cost a refused connection, not redis-py's default three
+# retries with backoff (3.5 s per cache call measured); None means no retry.
+CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {"retry": None}
+# django-redis logs every ignored error; readers of the log need one line a minute.
+LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
+LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
+
+DEBUG_TOOLBAR_PANELS = [
+    "debug_toolbar.panels.history.HistoryPanel",
+    "debug_toolbar.panels.versions.VersionsPanel",
+    "debug_toolbar.panels.timer.TimerPanel",
+    "debug_toolbar.panels.settings.SettingsPanel",
+    "debug_toolbar.panels.headers.HeadersPanel",
+    "debug_toolbar.panels.request.RequestPanel",
+    "debug_toolbar.panels.sql.SQLPanel",
+    "debug_toolbar.panels.staticfiles.StaticFilesPanel",
+    "debug_toolbar.panels.templates.TemplatesPanel",
+    "debug_toolbar.panels.cache.CachePanel",
+    # Hits, stale copies and misses per fragment, beside the raw get/set calls above.
+    "apps.caching.panels.FragmentCachePanel",
+    "debug_toolbar.panels.signals.SignalsPanel",
+    "debug_toolbar.panels.redirects.RedirectsPanel",
+    "debug_toolbar.panels.profiling.ProfilingPanel",
+]
