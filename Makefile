@@ -10,16 +10,16 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
-.PHONY: help run test lint format bench setup system-packages services services-stop services-status \
+.PHONY: help run test lint format bench setup system-packages browser-packages services services-stop services-status \
         services-reset migrate demo-data local-admin clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
 
 run: setup demo-data local-admin ## Set everything up, then run web, worker and beat in the foreground (Ctrl-C stops all)
 	$(PY) -m project.devserver
 
-test: setup ## Run the test suite with coverage against real Postgres, Redis and S3
+test: setup browser-packages ## Run the test suite with coverage against real Postgres, Redis and S3
 	BROADSHEET_PG_FAST=1 $(PY) -m project.services start
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -36,9 +36,9 @@ bench: setup ## Benchmarks side by side with their baselines; writes docs/perfor
 
 setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
-system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis), if missing
-	@missing="$$($(PYTHON_BIN) project/services.py apt-packages)"; \
-	if [ -n "$$missing" ]; then \
+system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, Node), if missing
+	@missing="$$($(PYTHON_BIN) project/services.py apt-packages) $(EXTRA_PACKAGES)"; \
+	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages: $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -46,6 +46,9 @@ system-packages: ## Install the Debian packages the services need (PostgreSQL, R
 	    echo "Missing Debian packages; run: sudo apt-get install -y $$missing" >&2; exit 1; \
 	  fi; \
 	fi
+
+browser-packages: ## Install Debian's chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=chromium
 
 $(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)

@@ -1,0 +1,57 @@
+"""Browser tests: Playwright drives Debian's chromium against live_server.
+
+Playwright's own browser download cannot run here (no network beyond the
+package registries), so it launches /usr/bin/chromium from Debian.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_PATH = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, chromium reaches for Google's hosts at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM_PATH):
+        pytest.fail("chromium is missing: `make system-packages` installs Debian's package")
+    # Playwright's sync API keeps an event loop running in this thread; the
+    # test's own ORM calls are ordinary blocking calls, so Django may allow them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    browser_page = context.new_page()
+    yield browser_page
+    context.close()
+
+
+@pytest.fixture
+def staff_page(page, live_server, django_user_model):
+    """A page logged in to the admin as a superuser, through the real login form."""
+    django_user_model.objects.create_superuser("editor", "editor@example.com", "editor-password")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "editor-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    return page
