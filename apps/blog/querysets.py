@@ -3,6 +3,7 @@ base_queryset idea): a page cannot forget its joins, and nobody filters on
 status by hand."""
 
 import datetime
+from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import models
@@ -19,6 +20,11 @@ RELATED_POSTS = 4
 # Candidates for related posts: some may be drafts or future-dated, which the
 # second query drops, so ask for a few more ids than we show.
 RELATED_CANDIDATES = RELATED_POSTS * 3
+
+
+class Neighbours(NamedTuple):
+    previous: object
+    next: object
 
 
 def _tags_prefetch():
@@ -76,7 +82,7 @@ class PostQuerySet(models.QuerySet):
         return self.filter(id__in=through.objects.filter(tag_id=tag.pk).values("post_id"))
 
     def neighbours(self, post):
-        """The previous and next published posts in one UNION query, as (previous, next)."""
+        """The older and newer published posts around `post`, in one UNION query."""
         previous_post = (
             self.filter(
                 models.Q(published_at__lt=post.published_at)
@@ -96,7 +102,7 @@ class PostQuerySet(models.QuerySet):
             .order_by("published_at", "id")[:1]
         )
         by_direction = {row.direction: row for row in previous_post.union(next_post, all=True)}
-        return by_direction.get("previous"), by_direction.get("next")
+        return Neighbours(by_direction.get("previous"), by_direction.get("next"))
 
     def related_to(self, post):
         """Posts sharing most tags with `post`, newest first among equals.
@@ -108,7 +114,7 @@ class PostQuerySet(models.QuerySet):
         """
         tag_ids = [tag.id for tag in post.tag_list]  # in-memory: the tags are already prefetched
         if not tag_ids:
-            return self.none()
+            return []
         through = self.model.tags.through
         candidate_ids = list(
             through.objects.filter(tag_id__in=tag_ids)

@@ -1,8 +1,44 @@
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import path, register_converter
+
+from . import views
+from .feeds import LatestPostsAtomFeed, LatestPostsFeed
+
+
+class FourDigitYearConverter:
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+class TwoDigitMonthConverter:
+    regex = "0[1-9]|1[0-2]"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+register_converter(FourDigitYearConverter, "yyyy")
+register_converter(TwoDigitMonthConverter, "mm")
 
 app_name = "blog"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="blog/home.html"), name="home"),
+    path("", views.home, name="home"),
+    path("posts/<slug:slug>/", views.post_detail, name="post"),
+    path("preview/<int:pk>/", views.post_preview, name="preview"),
+    path("category/<slug:slug>/", views.category_detail, name="category"),
+    path("tag/<slug:slug>/", views.tag_detail, name="tag"),
+    path("author/<slug:slug>/", views.author_detail, name="author"),
+    path("archive/<yyyy:year>/", views.archive_year, name="archive_year"),
+    path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
+    path("search/", views.search, name="search"),
+    path("feeds/rss/", LatestPostsFeed(), name="feed_rss"),
+    path("feeds/atom/", LatestPostsAtomFeed(), name="feed_atom"),
 ]

@@ -1,0 +1,45 @@
+"""RSS and Atom feeds of the latest published posts (one query each)."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Post
+
+FEED_POSTS = 20
+
+
+class LatestPostsFeed(Feed):
+    title = settings.SITE_NAME
+    description = settings.SITE_TAGLINE
+    link = reverse_lazy("blog:home")
+
+    def items(self):
+        return Post.objects.published().for_feed()[:FEED_POSTS]
+
+    def item_title(self, post):
+        return post.title
+
+    def item_description(self, post):
+        return post.excerpt
+
+    def item_author_name(self, post):
+        return post.author.name
+
+    def item_author_link(self, post):
+        return post.author.get_absolute_url()
+
+    def item_categories(self, post):
+        return [post.category.name]
+
+    def item_pubdate(self, post):
+        return post.published_at
+
+    def item_updateddate(self, post):
+        return post.last_modified
+
+
+class LatestPostsAtomFeed(LatestPostsFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestPostsFeed.description

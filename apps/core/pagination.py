@@ -1,0 +1,247 @@
+"""Pagination without COUNT(*): keyset pages for lists, capped offset pages for search.
+
+Counts are notoriously slow, and OFFSET makes page 500 read 10,000 rows to throw
+them away. Lists are ordered by a unique, non-null key (published_at DESC,
+id DESC) with a matching index, so a page is "the next N+1 rows after this
+key": the index is entered at the key and read for one page, whatever the
+depth, and the extra row says whether a next page exists.
+
+Links carry the key of the boundary row, `?after=<cursor>` (older) and
+`?before=<cursor>` (newer), never a page number. The rows a link shows only
+change when a post is published or removed inside that page, so page URLs stay
+cacheable, and ties on published_at never skip or repeat a row (no offset
+tie-breaking, unlike DRF's cursor paginator).
+
+Laziness: a view builds the page object without touching the database and
+hands it to the template; the one query runs when the template first iterates
+the page or asks has_next, so a cached fragment that never looks costs nothing.
+
+A cursor is "<published_at as integer microseconds since the epoch>.<id>".
+Anything else (letters, negative, zero-length, out of range) is a 404, as is an
+empty page that is not the first one.
+"""
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+from django.db.models import BooleanField, DateTimeField, F, Func, Value
+from django.http import Http404
+from django.utils.functional import cached_property
+
+# At most 17 digits of microseconds (before the year 5000) and 18 of id (below
+# bigint's limit): every cursor that matches is a valid datetime and id.
+CURSOR_PATTERN = re.compile(r"^(\d{1,17})\.(\d{1,18})$")
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+class RowComparison(Func):
+    """`(a, b) < (x, y)`: one row comparison the composite index can seek to.
+
+    The OR form (a < x OR (a = x AND b < y)) is equivalent but the planner
+    cannot use it as a single index range.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, columns, operator, values, **extra):
+        self.operator = operator
+        self.width = len(columns)
+        super().__init__(*columns, *values, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        columns, values = parts[: self.width], parts[self.width :]
+        return f"({', '.join(columns)}) {self.operator} ({', '.join(values)})", params
+
+
+def encode_cursor(published_at, pk):
+    delta = published_at - EPOCH
+    microseconds = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{microseconds}.{pk}"
+
+
+def decode_cursor(cursor):
+    """(datetime, id) from a cursor string, or Http404."""
+    match = CURSOR_PATTERN.match(cursor)
+    if not match:
+        raise Http404("Malformed page cursor.")
+    microseconds, pk = (int(group) for group in match.groups())
+    return EPOCH + datetime.timedelta(microseconds=microseconds), pk
+
+
+class KeysetPage:
+    """One page of a queryset ordered newest first by (published_at, id).
+
+    Built from the request's query string; evaluated on first use.
+    """
+
+    def __init__(self, queryset, query_params, per_page):
+        self.queryset = queryset
+        self.query_params = query_params
+        self.per_page = per_page
+        after = query_params.get("after")
+        before = query_params.get("before")
+        if after is not None and before is not None:
+            raise Http404("A page is either after or before a cursor.")
+        self.direction = "after" if after is not None else "before" if before is not None else None
+        self.cursor = decode_cursor(after if after is not None else before) if self.direction else None
+
+    @property
+    def is_first(self):
+        return self.direction is None
+
+    @property
+    def canonical_query(self):
+        """The page's own cursor alone, for <link rel="canonical">; no query needed."""
+        if self.direction is None:
+            return ""
+        return "?" + urlencode({self.direction: self.query_params[self.direction]})
+
+    @cached_property
+    def _rows_and_more(self):
+        """The page's rows newest first, and whether another page lies beyond them."""
+        columns = (F("published_at"), F("id"))
+        if self.direction is None:
+            rows = list(self.queryset.order_by("-published_at", "-id")[: self.per_page + 1])
+        else:
+            published_at, pk = self.cursor
+            values = (Value(published_at, output_field=DateTimeField()), Value(pk))
+            if self.direction == "after":
+                rows = list(
+                    self.queryset.filter(RowComparison(columns, "<", values)).order_by(
+                        "-published_at", "-id"
+                    )[: self.per_page + 1]
+                )
+            else:
+                rows = list(
+                    self.queryset.filter(RowComparison(columns, ">", values)).order_by("published_at", "id")[
+                        : self.per_page + 1
+                    ]
+                )
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if self.direction == "before":
+            rows.reverse()
+        if not rows and self.direction is not None:
+            raise Http404("No posts on this page.")
+        return rows, more
+
+    @property
+    def object_list(self):
+        return self._rows_and_more[0]
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def has_next(self):
+        """Older posts exist (always true when we came back from them)."""
+        return self._rows_and_more[1] if self.direction != "before" else True
+
+    @property
+    def has_previous(self):
+        if self.direction is None:
+            return False
+        return self._rows_and_more[1] if self.direction == "before" else True
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def _query_string(self, **cursor):
+        params = {key: value for key, value in self.query_params.items() if key not in ("after", "before")}
+        params.update(cursor)
+        return "?" + urlencode(params) if params else "?"
+
+    @property
+    def next_query(self):
+        last = self.object_list[-1]
+        return self._query_string(after=encode_cursor(last.published_at, last.pk))
+
+    @property
+    def previous_query(self):
+        first = self.object_list[0]
+        return self._query_string(before=encode_cursor(first.published_at, first.pk))
+
+
+class OffsetPage:
+    """A count-free numbered page for lists with no index order (ranked search).
+
+    Fetches per_page + 1 rows; `?page=` must be a plain integer from 1 to
+    max_pages, anything else is a 404. Deep offsets are refused rather than
+    made cheap: nobody reads result 10,000 of a search.
+    """
+
+    def __init__(self, queryset, query_params, per_page, max_pages):
+        raw_number = query_params.get("page", "1")
+        if not raw_number.isascii() or not raw_number.isdigit() or len(raw_number) > 6:
+            raise Http404("Invalid page number.")
+        self.number = int(raw_number)
+        if not 1 <= self.number <= max_pages:
+            raise Http404("Invalid page number.")
+        self.queryset = queryset
+        self.query_params = query_params
+        self.per_page = per_page
+        self.max_pages = max_pages
+
+    @cached_property
+    def _rows_and_more(self):
+        start = (self.number - 1) * self.per_page
+        rows = list(self.queryset[start : start + self.per_page + 1])
+        if not rows and self.number > 1:
+            raise Http404("No results on this page.")
+        return rows[: self.per_page], len(rows) > self.per_page and self.number < self.max_pages
+
+    @property
+    def object_list(self):
+        return self._rows_and_more[0]
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def is_first(self):
+        return self.number == 1
+
+    @property
+    def has_next(self):
+        return self._rows_and_more[1]
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    def _query_string(self, number):
+        params = {key: value for key, value in self.query_params.items() if key != "page"}
+        if number > 1:
+            params["page"] = number
+        return "?" + urlencode(params) if params else "?"
+
+    @property
+    def next_query(self):
+        return self._query_string(self.number + 1)
+
+    @property
+    def previous_query(self):
+        return self._query_string(self.number - 1)
