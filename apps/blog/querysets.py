@@ -74,9 +74,10 @@ class PostQuerySet(models.QuerySet):
         """Posts carrying a tag, as a semi-join on the M2M table.
 
         `id IN (SELECT post_id ... WHERE tag_id = %s)` lets the planner walk the
-        published index newest-first and probe (tag_id, post_id) per row, or
-        start from the tag's rows on small tags; `filter(tags=tag)` would join
-        and could duplicate rows.
+        published index newest-first and probe the M2M table's post_id index
+        per row, stopping after one page (measured at 30k posts and 80 tags:
+        ~700 index rows, ~7 ms, no scan of posts; tests/blog/test_indexes.py).
+        `filter(tags=tag)` would join and could duplicate rows.
         """
         through = self.model.tags.through
         return self.filter(id__in=through.objects.filter(tag_id=tag.pk).values("post_id"))
@@ -107,10 +108,11 @@ class PostQuerySet(models.QuerySet):
     def related_to(self, post):
         """Posts sharing most tags with `post`, newest first among equals.
 
-        Expensive table joins: two queries, ids first from the M2M table alone
-        (an index-only scan on (tag_id, post_id)), then the few rows by primary
-        key. Measured against the single join-and-group query over 20k posts
-        (see the report in docs/techniques.md): the two-query form won.
+        Expensive table joins: two queries, ids first from the M2M table alone,
+        then the few rows by primary key. EXPLAIN ANALYZE over 30k posts (80
+        tags, 3 per post; median of 15): ids 0.6-1.8 ms + rows 0.02 ms, against
+        11-20 ms for the single join-and-group query, whose plan hashes a
+        sequential scan of every published post. The two-query form won.
         """
         tag_ids = [tag.id for tag in post.tag_list]  # in-memory: the tags are already prefetched
         if not tag_ids:

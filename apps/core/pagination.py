@@ -102,27 +102,24 @@ class KeysetPage:
             return ""
         return "?" + urlencode({self.direction: self.query_params[self.direction]})
 
+    @property
+    def page_queryset(self):
+        """The one query this page runs: per_page + 1 rows from the cursor on (for EXPLAIN too)."""
+        if self.direction is None:
+            return self.queryset.order_by("-published_at", "-id")[: self.per_page + 1]
+        published_at, pk = self.cursor
+        columns = (F("published_at"), F("id"))
+        values = (Value(published_at, output_field=DateTimeField()), Value(pk))
+        if self.direction == "after":
+            newest_first = self.queryset.filter(RowComparison(columns, "<", values))
+            return newest_first.order_by("-published_at", "-id")[: self.per_page + 1]
+        oldest_first = self.queryset.filter(RowComparison(columns, ">", values))
+        return oldest_first.order_by("published_at", "id")[: self.per_page + 1]
+
     @cached_property
     def _rows_and_more(self):
         """The page's rows newest first, and whether another page lies beyond them."""
-        columns = (F("published_at"), F("id"))
-        if self.direction is None:
-            rows = list(self.queryset.order_by("-published_at", "-id")[: self.per_page + 1])
-        else:
-            published_at, pk = self.cursor
-            values = (Value(published_at, output_field=DateTimeField()), Value(pk))
-            if self.direction == "after":
-                rows = list(
-                    self.queryset.filter(RowComparison(columns, "<", values)).order_by(
-                        "-published_at", "-id"
-                    )[: self.per_page + 1]
-                )
-            else:
-                rows = list(
-                    self.queryset.filter(RowComparison(columns, ">", values)).order_by("published_at", "id")[
-                        : self.per_page + 1
-                    ]
-                )
+        rows = list(self.page_queryset)
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if self.direction == "before":
@@ -195,10 +192,14 @@ class OffsetPage:
         self.per_page = per_page
         self.max_pages = max_pages
 
+    @property
+    def page_queryset(self):
+        start = (self.number - 1) * self.per_page
+        return self.queryset[start : start + self.per_page + 1]
+
     @cached_property
     def _rows_and_more(self):
-        start = (self.number - 1) * self.per_page
-        rows = list(self.queryset[start : start + self.per_page + 1])
+        rows = list(self.page_queryset)
         if not rows and self.number > 1:
             raise Http404("No results on this page.")
         return rows[: self.per_page], len(rows) > self.per_page and self.number < self.max_pages
