@@ -1,6 +1,17 @@
-"""sitemap.xml sections: published posts, categories, tags, authors."""
+"""sitemap.xml: an index of two sections, published posts and the list pages.
+
+The posts section never counts posts row by row: its paginator numbers the
+50,000-URL files from PostgreSQL's estimate once the table is large (apps.core
+counts), and the index never computes a "latest lastmod", which Django would
+do by loading every item.
+"""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import CharField, Value
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from apps.core.admin_paginators import ApproximateCountPaginator
 
 from .models import Author, Category, Post, Tag
 
@@ -11,38 +22,40 @@ class PostSitemap(Sitemap):
     def items(self):
         return Post.objects.published().for_sitemap()
 
+    @property
+    def paginator(self):
+        return ApproximateCountPaginator(self._items(), self.limit)
+
+    def get_latest_lastmod(self):
+        return None
+
     def lastmod(self, post):
         return post.last_modified
 
 
-class CategorySitemap(Sitemap):
+class ListPageSitemap(Sitemap):
+    """Every category, tag and author page, in one UNION query."""
+
     changefreq = "daily"
 
-    def items(self):
-        return Category.objects.only("slug", "last_modified").order_by("id")
-
-    def lastmod(self, category):
-        return category.last_modified
-
-
-class TagSitemap(Sitemap):
-    changefreq = "daily"
-
-    def items(self):
-        return Tag.objects.only("slug", "last_modified").order_by("id")
-
-    def lastmod(self, tag):
-        return tag.last_modified
-
-
-class AuthorSitemap(Sitemap):
-    changefreq = "weekly"
+    @cached_property
+    def list_pages(self):
+        """Loaded once per request: the index reads them twice (page count and latest lastmod)."""
+        columns = ("slug", "last_modified", "url_name")
+        by_kind = [
+            model.objects.order_by().annotate(url_name=Value(url_name, CharField())).values(*columns)
+            for model, url_name in ((Category, "blog:category"), (Tag, "blog:tag"), (Author, "blog:author"))
+        ]
+        return list(by_kind[0].union(*by_kind[1:], all=True).order_by("url_name", "slug"))
 
     def items(self):
-        return Author.objects.only("slug", "last_modified").order_by("id")
+        return self.list_pages
 
-    def lastmod(self, author):
-        return author.last_modified
+    def location(self, page):
+        return reverse(page["url_name"], kwargs={"slug": page["slug"]})
+
+    def lastmod(self, page):
+        return page["last_modified"]
 
 
-SITEMAPS = {"posts": PostSitemap, "categories": CategorySitemap, "tags": TagSitemap, "authors": AuthorSitemap}
+SITEMAPS = {"posts": PostSitemap, "pages": ListPageSitemap}
