@@ -1,5 +1,9 @@
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from storages.backends.s3 import S3Storage
+
+# What an unreachable or failing object store raises: worth a retry later.
+STORAGE_ERRORS = (BotoCoreError, ConnectionError, TimeoutError)
 
 
 class MediaStorage(S3Storage):
@@ -23,3 +27,11 @@ class MediaStorage(S3Storage):
             ),
         )
         super().__init__(**settings)
+
+    def is_reachable(self):
+        """One HEAD on the bucket: can an upload succeed right now?"""
+        try:
+            self.connection.meta.client.head_bucket(Bucket=self.bucket_name)
+        except (*STORAGE_ERRORS, ClientError):
+            return False
+        return True

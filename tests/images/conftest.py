@@ -1,0 +1,183 @@
+"""Real S3 (s3rver), real Redis broker, real Celery worker: nothing mocked.
+
+The request counter is a small HTTP proxy in front of the real S3 endpoint;
+the storage is pointed at it, so every request it counts really reached S3.
+The throwaway s3rver is this module's own, so stopping it never takes down
+the shared endpoint other test runs use.
+"""
+
+import contextlib
+import http.client
+import io
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from project.celery import app as celery_app
+from project.services import HOST, S3_PORT, S3_TEST_BUCKET, S3RVER_SCRIPT
+
+
+def photo_bytes(size=(1600, 1000), image_format="JPEG"):
+    """A photo-like image: smooth gradients, fine detail and sensor noise."""
+    gradient = Image.linear_gradient("L").resize(size)
+    detail = Image.effect_mandelbrot(size, (-2.0, -1.2, 1.0, 1.2), 80)
+    noise = Image.effect_noise(size, 18)
+    image = Image.merge("RGB", (gradient, detail, Image.blend(gradient, noise, 0.35)))
+    if image_format in ("PNG", "WEBP", "GIF"):
+        image = image.convert("RGBA" if image_format != "GIF" else "P")
+    output = io.BytesIO()
+    image.save(output, format=image_format, **({"quality": 92} if image_format == "JPEG" else {}))
+    return output.getvalue()
+
+
+@pytest.fixture
+def image_upload():
+    """image_upload(name="photo.jpg", size=(w, h), image_format="JPEG"): a browser-like upload."""
+
+    def make(name="photo.jpg", size=(1600, 1000), image_format="JPEG", content=None):
+        content = photo_bytes(size, image_format) if content is None else content
+        return SimpleUploadedFile(name, content, content_type=f"image/{image_format.lower()}")
+
+    return make
+
+
+@pytest.fixture
+def bucket_keys():
+    """bucket_keys(prefix): the keys really stored in the test bucket under a prefix."""
+
+    def list_keys(prefix):
+        return {stored.key for stored in default_storage.bucket.objects.filter(Prefix=prefix)}
+
+    return list_keys
+
+
+def point_storage_at(settings_fixture, endpoint_url):
+    """Both storages (uploads, thumbnails) at another S3 endpoint; Django resets them."""
+    settings_fixture.STORAGES = {
+        **settings_fixture.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"endpoint_url": endpoint_url}},
+        "thumbnails": {
+            **settings.STORAGES["thumbnails"],
+            "OPTIONS": {**settings.STORAGES["thumbnails"]["OPTIONS"], "endpoint_url": endpoint_url},
+        },
+    }
+
+
+class CountingProxyHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def forward(self):
+        body_length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(body_length) if body_length else None
+        self.server.requests.append(f"{self.command} {self.path}")
+        upstream = http.client.HTTPConnection(HOST, self.server.upstream_port, timeout=30)
+        upstream.request(self.command, self.path, body=body, headers=dict(self.headers))
+        response = upstream.getresponse()
+        payload = response.read()
+        self.send_response(response.status, response.reason)
+        for name, value in response.getheaders():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        upstream.close()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def s3_requests(settings):
+    """A list of "METHOD /path" for every request that reaches the real S3 endpoint."""
+    proxy = ThreadingHTTPServer((HOST, 0), CountingProxyHandler)
+    proxy.requests = []
+    proxy.upstream_port = S3_PORT
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    point_storage_at(settings, f"http://{HOST}:{proxy.server_address[1]}")
+    yield proxy.requests
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class ThrowawayS3:
+    """Our own s3rver on a free port, with its own data directory."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.port = free_port()
+        self.endpoint_url = f"http://{HOST}:{self.port}"
+        self.process = None
+
+    def is_up(self):
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=0.2):
+            return True
+        return False
+
+    def start(self):
+        command = [shutil.which("node"), str(S3RVER_SCRIPT), "--directory", str(self.directory)]
+        command += ["--address", HOST, "--port", str(self.port), "--no-vhost-buckets"]
+        command += ["--configure-bucket", S3_TEST_BUCKET, "--silent"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not self.is_up():
+            assert time.monotonic() < deadline, "the throwaway s3rver did not start"
+            time.sleep(0.05)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        assert not self.is_up()
+
+
+@pytest.fixture
+def throwaway_s3(settings, tmp_path):
+    """Storage pointed at an s3rver this test may stop and start."""
+    s3 = ThrowawayS3(tmp_path / "s3")
+    s3.start()
+    point_storage_at(settings, s3.endpoint_url)
+    yield s3
+    if s3.process.poll() is None:
+        s3.stop()
+
+
+@pytest.fixture
+def thumbnail_worker(transactional_db):
+    """A real Celery worker thread consuming `high` and `low` from the real Redis broker (slot db)."""
+    from celery.contrib.testing.worker import start_worker
+
+    with celery_app.connection_for_write() as connection:
+        for queue in ("high", "low"):
+            connection.default_channel.queue_purge(queue)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]) as worker:
+        yield worker
+
+
+def wait_for(condition, timeout=30.0):
+    """Poll a real side effect (a row, an object in the bucket); never a bare sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    return condition()
