@@ -1,0 +1,46 @@
+"""Thin Celery tasks: primary keys in, fresh rows loaded, plain functions called.
+
+Do slow work later: thumbnails are made off the request, after the upload's
+transaction commits. Both thumbnail tasks are idempotent (same names, same
+result), acknowledged late, retried with exponential backoff and jitter while
+the storage is unreachable, and time-limited.
+"""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import cleanup, thumbnails
+from .storage import STORAGE_ERRORS
+
+RETRIED_ON_STORAGE_ERRORS = {
+    "autoretry_for": STORAGE_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 12,
+    "acks_late": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
+
+@shared_task(**RETRIED_ON_STORAGE_ERRORS)
+def generate_thumbnails(model_label, pk, image_field):
+    """An editor just uploaded an image: routed to the `high` queue."""
+    thumbnails.refresh_thumbnails(model_label, pk, image_field)
+
+
+@shared_task(**RETRIED_ON_STORAGE_ERRORS)
+def regenerate_thumbnails(model_label, pk, image_field, force=False):
+    """Backfill from `manage.py regenerate_thumbnails`: routed to the `low` queue."""
+    thumbnails.refresh_thumbnails(model_label, pk, image_field, force=force)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def remove_unreferenced_images():
+    """Beat, daily: delete stored images no row references, after a grace period."""
+    grace = timedelta(seconds=settings.IMAGES_ORPHAN_GRACE_SECONDS)
+    cleanup.remove_unreferenced_images(uploaded_before=timezone.now() - grace)
