@@ -7,8 +7,6 @@ grace period are kept: their row may not have committed yet.
 """
 
 import logging
-from urllib.parse import unquote
-
 from django.core.files.storage import default_storage, storages
 from easy_thumbnails.models import Source, Thumbnail
 
@@ -22,16 +20,14 @@ DELETE_BATCH_SIZE = 1000
 
 
 def referenced_names():
-    thumbnail_url_prefix = storages["thumbnails"].url("")
+    thumbnail_storage = storages["thumbnails"]
     names = set()
     for registered in thumbnail_fields():
         rows = registered.model._default_manager.exclude(**{registered.image_field: ""})
         for source_name, stored in rows.values_list(registered.image_field, registered.thumbnails_field):
             names.add(source_name)
             names.update(expected_thumbnail_names(source_name, registered.aliases).values())
-            for thumbnail in stored.values():
-                if thumbnail["url"].startswith(thumbnail_url_prefix):
-                    names.add(unquote(thumbnail["url"].removeprefix(thumbnail_url_prefix)))
+            names.update(thumbnail_storage.name_from_url(thumbnail["url"]) for thumbnail in stored.values())
     return names
 
 

@@ -1,3 +1,5 @@
+from urllib.parse import unquote
+
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from storages.backends.s3 import S3Storage
@@ -27,6 +29,12 @@ class MediaStorage(S3Storage):
             ),
         )
         super().__init__(**settings)
+
+    def name_from_url(self, url):
+        """The object name behind one of this storage's public URLs, or None."""
+        probe = "name"
+        base_url = self.url(probe).removesuffix(probe)
+        return unquote(url.removeprefix(base_url)) if url.startswith(base_url) else None
 
     def is_reachable(self):
         """One HEAD on the bucket: can an upload succeed right now?"""

@@ -1,0 +1,96 @@
+"""The thumbnail tasks through a real Celery worker and the real Redis broker, and with S3 down."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_retry
+from django import forms
+
+from apps.blog.models import Post
+from apps.images.forms import STORAGE_DOWN_MESSAGE, ImageUploadFormMixin
+from apps.images.models import LibraryImage
+from project.celery import app as celery_app
+from tests.images.conftest import wait_for
+
+
+def stored_thumbnails(model, pk, field_name):
+    return model.objects.values_list(field_name, flat=True).get(pk=pk)
+
+
+def test_thumbnail_tasks_are_routed_high_for_editors_and_low_for_backfills():
+    router = celery_app.amqp.router
+    assert router.route({}, "apps.images.tasks.generate_thumbnails")["queue"].name == "high"
+    assert router.route({}, "apps.images.tasks.regenerate_thumbnails")["queue"].name == "low"
+    assert router.route({}, "apps.images.tasks.remove_unreferenced_images")["queue"].name == "low"
+
+
+def test_thumbnail_tasks_ack_late_retry_with_backoff_and_are_time_limited():
+    for name in ("apps.images.tasks.generate_thumbnails", "apps.images.tasks.regenerate_thumbnails"):
+        task = celery_app.tasks[name]
+        assert task.acks_late
+        assert task.retry_backoff and task.retry_jitter
+        assert task.soft_time_limit < task.time_limit
+
+
+def test_worker_fills_thumbnails_after_the_upload_commits(thumbnail_worker, image_upload, post_factory):
+    post = post_factory(hero_image=image_upload("harbour.jpg"))
+
+    thumbnails = wait_for(lambda: stored_thumbnails(Post, post.pk, "hero_thumbnails"))
+
+    assert set(thumbnails) == {"teaser", "teaser_2x", "detail", "detail_2x", "social"}
+
+
+class PostHeroForm(ImageUploadFormMixin, forms.ModelForm):
+    class Meta:
+        model = Post
+        fields = ["title", "hero_image", "hero_image_alt"]
+
+
+@pytest.mark.services
+def test_with_s3_down_the_editor_gets_a_clear_error_and_can_still_save_the_post(
+    throwaway_s3, image_upload, post_factory, bucket_keys, transactional_db
+):
+    post = post_factory(title="Council vote")
+    throwaway_s3.stop()
+
+    with_image = PostHeroForm(
+        {"title": "Council vote, updated"}, {"hero_image": image_upload()}, instance=post
+    )
+    assert not with_image.is_valid()
+    assert with_image.errors["hero_image"] == [STORAGE_DOWN_MESSAGE]
+
+    without_image = PostHeroForm({"title": "Council vote, updated"}, instance=post)
+    assert without_image.is_valid()
+    without_image.save()
+    assert Post.objects.values_list("title", "hero_image").get(pk=post.pk) == ("Council vote, updated", "")
+
+    throwaway_s3.start()
+    assert bucket_keys("posts/") == set(), "nothing half-stored"
+
+
+@pytest.mark.services
+def test_with_s3_down_the_thumbnail_task_retries_and_succeeds_when_s3_returns(
+    throwaway_s3, image_upload, transactional_db
+):
+    retries = []
+
+    def count_retry(request, reason, **kwargs):
+        retries.append(reason)
+
+    task_retry.connect(count_retry, weak=False, dispatch_uid="count-retries")
+    with celery_app.connection_for_write() as connection:
+        for queue in ("high", "low"):
+            connection.default_channel.queue_purge(queue)
+    try:
+        # Stored while S3 is up; the task is queued on commit, then S3 goes away.
+        library_image = LibraryImage.objects.create(file=image_upload(), alt_text="Storm over the pier")
+        throwaway_s3.stop()
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]):
+            assert wait_for(lambda: len(retries) >= 2), "the task retried with backoff while S3 was down"
+            assert stored_thumbnails(LibraryImage, library_image.pk, "thumbnails") == {}
+
+            throwaway_s3.start()
+            thumbnails = wait_for(lambda: stored_thumbnails(LibraryImage, library_image.pk, "thumbnails"), 40)
+    finally:
+        task_retry.disconnect(dispatch_uid="count-retries")
+
+    assert set(thumbnails) == {"teaser", "teaser_2x", "detail", "detail_2x", "social"}
