@@ -7,6 +7,7 @@ grace period are kept: their row may not have committed yet.
 """
 
 import logging
+
 from django.core.files.storage import default_storage, storages
 from easy_thumbnails.models import Source, Thumbnail
 

@@ -28,5 +28,5 @@ def test_regenerate_thumbnails_queues_low_priority_tasks_that_a_worker_completes
 
 @pytest.mark.django_db
 def test_regenerate_thumbnails_names_an_unknown_model():
-    with pytest.raises(CommandError, match="blog.Category has no image fields"):
+    with pytest.raises(CommandError, match=r"blog\.Category has no image fields"):
         call_command("regenerate_thumbnails", "--model", "blog.Category")

@@ -1,6 +1,7 @@
 """Thumbnails are queued after commit, with primary keys only, and only when the file changed."""
 
 import pytest
+from django.db import transaction
 
 from apps.blog.models import Author, Post
 from apps.images.models import LibraryImage
@@ -80,12 +81,13 @@ def test_removing_the_file_clears_thumbnails_and_queues_nothing(
 
 
 def test_rolled_back_save_queues_nothing(image_upload, django_capture_on_commit_callbacks):
-    from django.db import transaction
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def save_then_fail():
+        with transaction.atomic():
             LibraryImage.objects.create(file=image_upload(), alt_text="Rolled back")
             raise RuntimeError("the editor's save failed later in the transaction")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(RuntimeError):
+        save_then_fail()
 
     assert callbacks == []
 

@@ -27,7 +27,8 @@ def test_thumbnail_tasks_ack_late_retry_with_backoff_and_are_time_limited():
     for name in ("apps.images.tasks.generate_thumbnails", "apps.images.tasks.regenerate_thumbnails"):
         task = celery_app.tasks[name]
         assert task.acks_late
-        assert task.retry_backoff and task.retry_jitter
+        assert task.retry_backoff
+        assert task.retry_jitter
         assert task.soft_time_limit < task.time_limit
 
 
