@@ -118,17 +118,20 @@ class PostQuerySet(models.QuerySet):
         if not tag_ids:
             return []
         through = self.model.tags.through
-        candidate_ids = list(
+        shared_tags_by_id = dict(
             through.objects.filter(tag_id__in=tag_ids)
             .exclude(post_id=post.id)
             .values("post_id")
             .annotate(shared=Count("tag_id"))
             .order_by("-shared", "-post_id")
-            .values_list("post_id", flat=True)[:RELATED_CANDIDATES]
+            .values_list("post_id", "shared")[:RELATED_CANDIDATES]
         )
-        rank = {post_id: position for position, post_id in enumerate(candidate_ids)}
-        related = self.filter(id__in=candidate_ids).only("title", "slug", "published_at")
-        return sorted(related, key=lambda related_post: rank[related_post.id])[:RELATED_POSTS]
+        related = self.filter(id__in=shared_tags_by_id).only("title", "slug", "published_at")
+        return sorted(
+            related,
+            key=lambda related_post: (shared_tags_by_id[related_post.id], related_post.published_at),
+            reverse=True,
+        )[:RELATED_POSTS]
 
     def search(self, text):
         """Ranked full-text matches with highlighted snippets (ts_headline)."""
@@ -138,10 +141,11 @@ class PostQuerySet(models.QuerySet):
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 snippet=SearchHeadline(
-                    "body",
+                    "body_html",
                     query,
                     config=SEARCH_CONFIG,
-                    # Sentinels, not tags: the body is raw Markdown, so the
+                    # From the rendered body, whose tags ts_headline drops, so
+                    # readers see no Markdown syntax. Sentinels, not tags: the
                     # snippet is escaped first and marked up after (|highlight).
                     start_sel=HIGHLIGHT_START,
                     stop_sel=HIGHLIGHT_STOP,

@@ -1,3 +1,5 @@
+import html
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -15,6 +17,8 @@ def absolute_url(context, path):
 
 @register.filter
 def highlight(snippet):
-    """A ts_headline snippet, escaped, with its matches wrapped in <mark>."""
-    marked = escape(snippet).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    """A ts_headline snippet of body_html, as text, with its matches wrapped in <mark>."""
+    marked = (
+        escape(html.unescape(snippet)).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    )
     return mark_safe(marked)  # noqa: S308 - escaped above; only our own <mark> tags are added
