@@ -299,9 +299,10 @@ IMAGES_ORPHAN_GRACE_SECONDS = 60 * 60 * 24
 # options), so a page never points at a name that is briefly missing.
 STORAGES["thumbnails"] = {"BACKEND": "apps.images.storage.MediaStorage", "OPTIONS": {"file_overwrite": True}}
 
-# "Most read": a Redis sorted set, decayed so that old favourites fade.
+# "Most read": a Redis sorted set, halved by each decay so that old favourites
+# fade; a post worth less than one recent view leaves the list.
 POPULAR_POSTS_DECAY_FACTOR = 0.5
-POPULAR_POSTS_MIN_SCORE = 0.5
+POPULAR_POSTS_MIN_SCORE = 1.0
 
 # Queues: an editor waits for `high` (its own worker process, since kombu
 # serves queues round-robin); backfills and housekeeping wait on `low`.

@@ -1,0 +1,111 @@
+"""The blog's scheduled work: each periodic task called directly, and its beat entry checked."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.template import Context, Template
+from django.utils import timezone
+
+from apps.blog import tasks
+from apps.blog.models import Post
+from apps.blog.popularity import most_read_posts, record_post_view
+from apps.caching.versions import list_version
+from project.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("entry", "task_name"),
+    [
+        ("publish-due-posts", "apps.blog.tasks.publish_due_posts"),
+        ("decay-popular-posts", "apps.blog.tasks.decay_popular_posts"),
+        ("remove-unreferenced-images", "apps.images.tasks.remove_unreferenced_images"),
+    ],
+)
+def test_beat_schedule_runs_each_periodic_task(entry, task_name):
+    assert settings.CELERY_BEAT_SCHEDULE[entry]["task"] == task_name
+    assert task_name in celery_app.tasks
+
+
+def test_beat_publishes_every_minute_and_housekeeping_waits_on_the_low_queue():
+    assert settings.CELERY_BEAT_SCHEDULE["publish-due-posts"]["schedule"] == 60.0
+    router = celery_app.amqp.router
+    assert router.route({}, "apps.blog.tasks.publish_due_posts")["queue"].name == "high"
+    assert router.route({}, "apps.blog.tasks.decay_popular_posts")["queue"].name == "low"
+
+
+def test_due_scheduled_posts_are_published_and_the_lists_refreshed(
+    post_factory, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    due = post_factory(status=Post.Status.SCHEDULED, published_at=now - datetime.timedelta(seconds=5))
+    later = post_factory(status=Post.Status.SCHEDULED, published_at=now + datetime.timedelta(hours=1))
+    draft = post_factory(status=Post.Status.DRAFT, published_at=now - datetime.timedelta(days=1))
+    version_before = list_version()
+    assert due not in Post.objects.published()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.publish_due_posts() == 1
+
+    assert list(Post.objects.published()) == [due]
+    assert Post.objects.get(pk=due.pk).last_modified > due.last_modified
+    assert Post.objects.get(pk=later.pk).status == Post.Status.SCHEDULED
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.DRAFT
+    assert list_version() != version_before
+
+
+def test_publishing_again_changes_nothing(post_factory, django_capture_on_commit_callbacks):
+    post_factory(status=Post.Status.SCHEDULED, published_at=timezone.now() - datetime.timedelta(minutes=1))
+    tasks.publish_due_posts()
+    version = list_version()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert tasks.publish_due_posts() == 0
+
+    assert callbacks == []
+    assert list_version() == version
+
+
+def test_each_view_is_one_increment_and_the_list_is_read_without_sql(post_factory, django_assert_num_queries):
+    harbour, council = post_factory(title="Harbour"), post_factory(title="Council")
+    for post in (harbour, council, council, council, harbour, council):
+        record_post_view(post)
+
+    with django_assert_num_queries(0):
+        html = Template("{% load most_read %}{% most_read 5 %}").render(Context())
+        ranked = most_read_posts()
+
+    assert ranked == [
+        {"title": "Council", "url": council.get_absolute_url(), "score": 4.0},
+        {"title": "Harbour", "url": harbour.get_absolute_url(), "score": 2.0},
+    ]
+    assert html.index("Council") < html.index("Harbour")
+    assert f'<a href="{council.get_absolute_url()}">Council</a>' in html
+
+
+def test_decay_halves_scores_and_drops_faded_and_unpublished_posts(post_factory):
+    steady, fading, withdrawn = (post_factory(title=title) for title in ("Steady", "Fading", "Withdrawn"))
+    for post, views in ((steady, 8), (fading, 1), (withdrawn, 8)):
+        for _view in range(views):
+            record_post_view(post)
+    Post.objects.filter(pk=withdrawn.pk).update(status=Post.Status.DRAFT)
+
+    assert tasks.decay_popular_posts() == 1
+
+    assert most_read_posts() == [{"title": "Steady", "url": steady.get_absolute_url(), "score": 4.0}]
+
+
+def test_most_read_is_empty_not_an_error_when_the_list_is_empty():
+    assert most_read_posts() == []
+    assert Template("{% load most_read %}{% most_read %}").render(Context()).strip() == ""
+
+
+def test_dead_redis_means_no_list_and_no_counting_never_an_error(post_factory, settings):
+    post = post_factory()
+    dead_port = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead_port}}
+
+    record_post_view(post)
+    assert most_read_posts() == []
