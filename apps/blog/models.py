@@ -35,10 +35,14 @@ class Author(models.Model):
     def get_absolute_url(self):
         return reverse("blog:author", kwargs={"slug": self.slug})
 
-    @cached_property
+    @property
     def avatar_image(self):
-        """The avatar thumbnail ({"url", "width", "height"}), or None."""
+        """The avatar thumbnail ({"url", "width", "height"}), or None until the images task has run."""
         return self.avatar_thumbnails.get("avatar")
+
+    @property
+    def avatar_image_2x(self):
+        return self.avatar_thumbnails.get("avatar_2x")
 
 
 class Category(models.Model):
@@ -152,20 +156,34 @@ class Post(models.Model):
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
 
-    # Memoized for the request: templates read these several times per post
-    # (teaser, OpenGraph tags, related-posts lookup) from one prefetch.
+    # Memoized for the request: templates read the tags several times per post
+    # (teaser or tag list, OpenGraph article:tag, the related-posts lookup), all
+    # from one prefetch.
     @cached_property
     def tag_list(self):
         return list(self.tags.all())
 
-    @cached_property
-    def hero(self):
-        """The hero thumbnail for pages ({"url", "width", "height"}), or None."""
-        return self.hero_thumbnails.get("hero")
-
-    @cached_property
+    # Thumbnails as the images task stored them ({"url", "width", "height"}),
+    # or None until it has run; templates never touch storage.
+    @property
     def teaser_image(self):
         return self.hero_thumbnails.get("teaser")
+
+    @property
+    def teaser_image_2x(self):
+        return self.hero_thumbnails.get("teaser_2x")
+
+    @property
+    def hero(self):
+        return self.hero_thumbnails.get("detail")
+
+    @property
+    def hero_2x(self):
+        return self.hero_thumbnails.get("detail_2x")
+
+    @property
+    def social_image(self):
+        return self.hero_thumbnails.get("social")
 
     @property
     def is_public(self):

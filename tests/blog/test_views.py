@@ -146,3 +146,32 @@ def test_feeds_carry_the_latest_posts(client, story):
     rss = client.get(reverse("blog:feed_rss"))
     assert rss["Content-Type"].startswith("application/rss+xml")
     assert "<category>" in rss.content.decode()
+
+
+def test_pages_show_stored_thumbnails_without_touching_storage(client, post_factory, author_factory):
+    """The images task's JSON is all a render reads: teaser, hero, social card, avatar."""
+
+    def thumbnail(name, width, height):
+        return {"url": f"https://media.example/{name}.webp", "width": width, "height": height}
+
+    author = author_factory(
+        avatar_thumbnails={"avatar": thumbnail("a", 96, 96), "avatar_2x": thumbnail("a2", 192, 192)}
+    )
+    post = post_factory(
+        author=author,
+        hero_image_alt="The tram depot at night",
+        hero_thumbnails={
+            "teaser": thumbnail("t", 480, 270),
+            "teaser_2x": thumbnail("t2", 960, 540),
+            "detail": thumbnail("d", 960, 540),
+            "detail_2x": thumbnail("d2", 1920, 1080),
+            "social": thumbnail("s", 1200, 630),
+        },
+    )
+    home = client.get(reverse("blog:home")).content.decode()
+    assert 'srcset="https://media.example/t.webp 1x, https://media.example/t2.webp 2x"' in home
+    detail = client.get(post.get_absolute_url()).content.decode()
+    assert 'alt="The tram depot at night"' in detail
+    assert 'src="https://media.example/d.webp"' in detail
+    assert '<meta property="og:image" content="https://media.example/s.webp">' in detail
+    assert 'src="https://media.example/a.webp"' in detail
