@@ -27,9 +27,6 @@ class LatestPostsFeed(Feed):
     def item_author_name(self, post):
         return post.author.name
 
-    def item_author_link(self, post):
-        return post.author.get_absolute_url()
-
     def item_categories(self, post):
         return [post.category.name]
 
