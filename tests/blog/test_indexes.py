@@ -50,6 +50,10 @@ SELECT DISTINCT p.id, t.first_tag + (p.id * k) %% 80
 FROM blog_post p, (SELECT min(id) AS first_tag FROM blog_tag WHERE slug LIKE 'corpus-%%') t,
      (VALUES (1), (7), (31)) AS multipliers(k)
 WHERE p.slug LIKE 'corpus-%%';
+INSERT INTO blog_tag (name, slug, last_modified) VALUES ('Rare', 'corpus-rare-tag', now());
+INSERT INTO blog_post_tags (post_id, tag_id)
+SELECT p.id, (SELECT id FROM blog_tag WHERE slug = 'corpus-rare-tag')
+FROM blog_post p WHERE p.slug LIKE 'corpus-%%' ORDER BY p.id LIMIT 5 OFFSET 20000;
 ANALYZE blog_author, blog_category, blog_tag, blog_post, blog_post_tags;
 """
 
@@ -114,6 +118,12 @@ def deep_tag_query():
     return _deep_page(Post.objects.published().tagged(tag).for_teasers())
 
 
+def rare_tag_query():
+    """Five posts deep in the list: the planner starts from the tag's rows instead."""
+    tag = Tag.objects.get(slug="corpus-rare-tag")
+    return _first_page(Post.objects.published().tagged(tag).for_teasers())
+
+
 def archive_month_query():
     newest = Post.objects.published().order_by("-published_at").first().published_at
     return _first_page(Post.objects.published().in_month(newest.year, newest.month).for_teasers())
@@ -136,6 +146,7 @@ LIST_QUERIES = [
     author_query,
     tag_query,
     deep_tag_query,
+    rare_tag_query,
     archive_month_query,
     search_query,
     detail_query,
