@@ -7,14 +7,11 @@ the shared endpoint other test runs use.
 """
 
 import contextlib
-import http.client
 import io
 import shutil
 import socket
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -24,6 +21,7 @@ from PIL import Image
 
 from project.celery import app as celery_app
 from project.services import HOST, S3_PORT, S3_TEST_BUCKET, S3RVER_SCRIPT
+from tests.images.s3_proxy import counting_proxy, storages_at
 
 
 def photo_bytes(size=(1600, 1000), image_format="JPEG"):
@@ -61,56 +59,16 @@ def bucket_keys():
 
 
 def point_storage_at(settings_fixture, endpoint_url):
-    """Both storages (uploads, thumbnails) at another S3 endpoint; Django resets them."""
-    settings_fixture.STORAGES = {
-        **settings_fixture.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"endpoint_url": endpoint_url}},
-        "thumbnails": {
-            **settings.STORAGES["thumbnails"],
-            "OPTIONS": {**settings.STORAGES["thumbnails"]["OPTIONS"], "endpoint_url": endpoint_url},
-        },
-    }
-
-
-class CountingProxyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def forward(self):
-        body_length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(body_length) if body_length else None
-        self.server.requests.append(f"{self.command} {self.path}")
-        upstream = http.client.HTTPConnection(HOST, self.server.upstream_port, timeout=30)
-        upstream.request(self.command, self.path, body=body, headers=dict(self.headers))
-        response = upstream.getresponse()
-        payload = response.read()
-        self.send_response(response.status, response.reason)
-        for name, value in response.getheaders():
-            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-        upstream.close()
-
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
-
-    def log_message(self, *args):
-        pass
+    """Uploads and thumbnails at another S3 endpoint; Django resets both storages."""
+    settings_fixture.STORAGES = storages_at(settings.STORAGES, endpoint_url)
 
 
 @pytest.fixture
 def s3_requests(settings):
     """A list of "METHOD /path" for every request that reaches the real S3 endpoint."""
-    proxy = ThreadingHTTPServer((HOST, 0), CountingProxyHandler)
-    proxy.requests = []
-    proxy.upstream_port = S3_PORT
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    point_storage_at(settings, f"http://{HOST}:{proxy.server_address[1]}")
-    yield proxy.requests
-    proxy.shutdown()
-    proxy.server_close()
+    with counting_proxy(S3_PORT) as (endpoint_url, requests):
+        point_storage_at(settings, endpoint_url)
+        yield requests
 
 
 def free_port():
