@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from apps.core.admin_paginators import ApproximateCountPaginator
 
 from .models import Author, Category, Post, Tag
+from .signals import expire_lists_on_commit
 
 
 @admin.register(Post)
@@ -64,11 +65,14 @@ class PostAdmin(admin.ModelAdmin):
             published_at=Coalesce("published_at", now),
             last_modified=now,
         )
+        # A queryset update sends no post_save: the lists' version is bumped here.
+        expire_lists_on_commit()
         self.message_user(request, ngettext("%d post published.", "%d posts published.", updated) % updated)
 
     @admin.action(description="Unpublish selected posts (back to draft)")
     def unpublish(self, request, queryset):
         updated = queryset.update(status=Post.Status.DRAFT, last_modified=timezone.now())
+        expire_lists_on_commit()
         self.message_user(
             request, ngettext("%d post unpublished.", "%d posts unpublished.", updated) % updated
         )

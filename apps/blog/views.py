@@ -16,27 +16,37 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
+from apps.caching.http import http_cached, private_page
+from apps.caching.objects import cached_object
 from apps.core.pagination import KeysetPage, OffsetPage
 
 from .models import Author, Category, Post, Tag
 
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_PAGES = 20
+# The only query parameters that change a list page; any other never reaches
+# the view, a template or a cache key (apps.caching.http).
+LIST_PAGE_PARAMS = ("after", "before")
+SEARCH_PAGE_PARAMS = ("q", "page")
 
 
 def _keyset_page(request, queryset):
     return KeysetPage(queryset, request.GET, settings.BLOG_POSTS_PER_PAGE)
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def home(request):
     posts = Post.objects.published().for_teasers()
     return TemplateResponse(request, "blog/home.html", {"page": _keyset_page(request, posts)})
 
 
+@http_cached()
 @require_GET
 def post_detail(request, slug):
-    post = get_object_or_404(Post.objects.published().for_detail(), slug=slug)
+    post = cached_object(
+        request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
+    )
     published_posts = Post.objects.published()
     context = {
         "post": post,
@@ -46,6 +56,7 @@ def post_detail(request, slug):
     return TemplateResponse(request, "blog/post_detail.html", context)
 
 
+@private_page
 @require_GET
 def post_preview(request, pk):
     """Any post as it will look, for staff only; everyone else gets the public's 404."""
@@ -58,26 +69,31 @@ def post_preview(request, pk):
     return response
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def category_detail(request, slug):
-    category = get_object_or_404(Category, slug=slug)
+    category = cached_object(request, "category", slug, lambda: get_object_or_404(Category, slug=slug))
     posts = Post.objects.published().filter(category=category).for_teasers()
     context = {"category": category, "page": _keyset_page(request, posts)}
     return TemplateResponse(request, "blog/category_detail.html", context)
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag.objects.only("id", "name", "slug"), slug=slug)
+    tag = cached_object(
+        request, "tag", slug, lambda: get_object_or_404(Tag.objects.only("id", "name", "slug"), slug=slug)
+    )
     posts = Post.objects.published().tagged(tag).for_teasers()
     return TemplateResponse(
         request, "blog/tag_detail.html", {"tag": tag, "page": _keyset_page(request, posts)}
     )
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
+    author = cached_object(request, "author", slug, lambda: get_object_or_404(Author, slug=slug))
     posts = Post.objects.published().filter(author=author).for_teasers()
     context = {"author": author, "page": _keyset_page(request, posts)}
     return TemplateResponse(request, "blog/author_detail.html", context)
@@ -90,6 +106,7 @@ def _archive_date(year, month=1):
         raise Http404("No such date.") from None
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def archive_year(request, year):
     archive_date = _archive_date(year)
@@ -103,6 +120,7 @@ def archive_year(request, year):
     return TemplateResponse(request, "blog/archive_year.html", context)
 
 
+@http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def archive_month(request, year, month):
     archive_date = _archive_date(year, month)
@@ -111,6 +129,7 @@ def archive_month(request, year, month):
     return TemplateResponse(request, "blog/archive_month.html", context)
 
 
+@http_cached(SEARCH_PAGE_PARAMS)
 @require_GET
 def search(request):
     # Cut very long input, and drop NUL, which PostgreSQL refuses in any string.

@@ -10,45 +10,100 @@ import hashlib
 from functools import wraps
 
 from django.conf import settings
+from django.http import HttpResponse, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from .pages import page_state
+from .fragments import render_fragment
+from .keys import FLUSH_PARAM, response_key
+from .pages import FLUSH_REQUESTED_ATTRIBUTE, READ_ONLY_ATTRIBUTE, page_state
 from .versions import version_timestamp
 
 
-def page_validators(request, query_params):
+def keep_page_params(request, page_params):
+    """Drop every GET parameter that does not change the page.
+
+    `?utm_source=x`, `?anything=random` and the flush parameter never reach
+    the view, its templates or a cache key, so they cannot force a render or
+    end up in a cached link. The flush request is remembered for the tag.
+    """
+    setattr(request, FLUSH_REQUESTED_ATTRIBUTE, FLUSH_PARAM in request.GET)
+    kept = QueryDict(mutable=True)
+    for name in page_params:
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    kept._mutable = False
+    request.GET = kept
+
+
+def page_validators(request):
     """(etag, last_modified seconds) for an anonymous page, or (None, None)."""
     state = page_state(request)
     if not state.cache_available:
         return None, None
-    # Only parameters that change the page: `?utm_source=x` or `?anything`
-    # must not split the caches in front of the site.
-    page_identity = [request.path, *(f"{name}={request.GET.get(name, '')}" for name in sorted(query_params))]
-    validator_source = "\n".join([state.list_version, repr(state.flushed_at), *page_identity])
+    page_identity = f"{request.path}?{request.GET.urlencode()}"
+    validator_source = "\n".join([state.list_version, repr(state.flushed_at), page_identity])
     digest = hashlib.md5(validator_source.encode(), usedforsecurity=False).hexdigest()
     last_modified = max(version_timestamp(state.list_version).timestamp(), state.flushed_at)
     return f'W/"{digest}"', int(last_modified)
 
 
-def http_cached(query_params=()):
-    """Cache-Control and validators for a public view; `query_params` names
-    the GET parameters that change its page (page, q, ...)."""
+class UncacheableResponse(Exception):
+    """Carries a response that must not be stored (a 404, a redirect)."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def render_whole_response(request, view, args, kwargs):
+    """The view's response from the cache under the list version (for feeds,
+    which have no template to hold {% cache %})."""
+
+    def render():
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code != 200:
+            raise UncacheableResponse(response)
+        return response.content, response["Content-Type"]
+
+    state = page_state(request)
+    cache_key = response_key(request.path, state.list_version, sorted(request.GET.lists()))
+    try:
+        content, content_type = render_fragment(
+            request, "response", cache_key, settings.CACHE_TTL_SHORT, render
+        )
+    except UncacheableResponse as uncacheable:
+        return uncacheable.response
+    return HttpResponse(content, content_type=content_type)
+
+
+def http_cached(page_params=(), whole_response=False):
+    """Cache-Control and validators for a public view.
+
+    `page_params` names the GET parameters that change its page (after, q,
+    ...); `whole_response` also caches the response body itself.
+    """
 
     def decorator(view):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
-            if not settings.CACHE_ENABLED or request.method not in ("GET", "HEAD"):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            keep_page_params(request, page_params)
+            if not settings.CACHE_ENABLED:
                 return view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 response = view(request, *args, **kwargs)
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
 
-            etag, last_modified = page_validators(request, query_params)
+            etag, last_modified = page_validators(request)
             response = None
             if etag is not None:
                 response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None and whole_response:
+                response = render_whole_response(request, view, args, kwargs)
             if response is None:
                 response = view(request, *args, **kwargs)
             if etag is not None and response.status_code in (200, 304):
@@ -60,3 +115,17 @@ def http_cached(query_params=()):
         return cached_view
 
     return decorator
+
+
+def private_page(view):
+    """For staff-only pages (previews): never stored by a shared cache, and
+    their fragments are read but never written for readers."""
+
+    @wraps(view)
+    def private_view(request, *args, **kwargs):
+        setattr(request, READ_ONLY_ATTRIBUTE, True)
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    return private_view

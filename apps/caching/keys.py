@@ -39,3 +39,11 @@ def rebuild_lock_key(cache_key):
 
 def page_flushed_key(path):
     return f"page-flushed:{path}"
+
+
+def object_key(object_name, list_version, lookup):
+    return fragment_key(f"object:{object_name}", [list_version, lookup])
+
+
+def response_key(path, list_version, page_params):
+    return fragment_key("response", [list_version, path, *page_params])

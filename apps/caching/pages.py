@@ -18,6 +18,10 @@ from .keys import FLUSH_PARAM, LIST_VERSION_KEY, page_flushed_key
 from .versions import list_version
 
 REQUEST_ATTRIBUTE = "_fragment_cache_page_state"
+# Set by apps.caching.http before it drops the page's irrelevant parameters.
+FLUSH_REQUESTED_ATTRIBUTE = "_fragment_cache_flush_requested"
+# Set on staff previews: they read fragments but never write what readers get.
+READ_ONLY_ATTRIBUTE = "_fragment_cache_read_only"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,10 @@ def page_list_version(request):
 def wants_flush(request):
     """The editorial `?flush-the-cache`: staff only, or anyone could make
     every request render uncached (a denial-of-service door)."""
-    return FLUSH_PARAM in request.GET and request.user.is_authenticated and request.user.is_staff
+    if getattr(request, READ_ONLY_ATTRIBUTE, False):
+        return False
+    flush_requested = getattr(request, FLUSH_REQUESTED_ATTRIBUTE, FLUSH_PARAM in request.GET)
+    return flush_requested and request.user.is_authenticated and request.user.is_staff
 
 
 def flush_page(path):

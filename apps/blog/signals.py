@@ -1,0 +1,77 @@
+"""Key-based expiration that is actually correct.
+
+A teaser or a post page shows the post's author, category and tags, so when
+one of those changes, every post showing it gets a new last_modified (one bulk
+UPDATE) and its fragments a new key. Lists embed their teasers' HTML, so every
+change a reader can see also bumps the list version, once the transaction has
+committed (a reader rendering in between would store old rows under the new
+version otherwise). Queryset updates send no signals: publish_due_posts and
+the admin's bulk actions bump the version themselves.
+"""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from apps.caching.versions import bump_list_version
+
+from .models import Author, Category, Post, Tag
+
+
+def expire_lists_on_commit():
+    transaction.on_commit(bump_list_version, robust=True)
+
+
+def touch_posts(posts):
+    """New last_modified for every post in `posts`: one UPDATE, no save() per row."""
+    posts.update(last_modified=timezone.now())
+    expire_lists_on_commit()
+
+
+def posts_tagged(tag_ids):
+    through = Post.tags.through
+    return Post.objects.filter(id__in=through.objects.filter(tag_id__in=tag_ids).values("post_id"))
+
+
+@receiver(post_save, sender=Post)
+@receiver(post_delete, sender=Post)
+def post_changed(sender, instance, **kwargs):
+    # Its own fragments follow last_modified (auto_now); lists follow the version.
+    expire_lists_on_commit()
+
+
+@receiver(m2m_changed, sender=Post.tags.through)
+def post_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse:
+        # tag.posts.add(...), .remove(...), .clear(): `instance` is the tag.
+        if action == "pre_clear":
+            touch_posts(posts_tagged([instance.pk]))
+        elif action in ("post_add", "post_remove"):
+            touch_posts(Post.objects.filter(id__in=pk_set))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        touch_posts(Post.objects.filter(id=instance.pk))
+
+
+@receiver(post_save, sender=Author)
+def author_changed(sender, instance, created, **kwargs):
+    if not created:
+        touch_posts(Post.objects.filter(author=instance))
+
+
+@receiver(post_save, sender=Category)
+def category_changed(sender, instance, created, **kwargs):
+    if not created:
+        touch_posts(Post.objects.filter(category=instance))
+
+
+@receiver(post_save, sender=Tag)
+def tag_changed(sender, instance, created, **kwargs):
+    if not created:
+        touch_posts(posts_tagged([instance.pk]))
+
+
+@receiver(pre_delete, sender=Tag)
+def tag_deleted(sender, instance, **kwargs):
+    # Before the M2M rows go (they leave without an m2m_changed signal).
+    touch_posts(posts_tagged([instance.pk]))
