@@ -7,6 +7,8 @@ from the cache. Every change a page shows bumps the list version, so a cached
 row is never older than what readers may see.
 """
 
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -16,15 +18,19 @@ from .pages import page_state, wants_flush
 
 
 def cached_object(request, object_name, lookup, load):
-    """load() (which returns a row or raises Http404), cached per list version."""
+    """load() (which returns a row or raises Http404), cached per list version
+    and reloaded after flush_page() or a staff flush of the page."""
     if not settings.CACHE_ENABLED:
         return load()
     state = page_state(request)
     if not state.cache_available:
         return load()
     cache_key = object_key(object_name, state.list_version, lookup)
-    found = None if wants_flush(request) else cache.get(cache_key)
-    if found is None:
-        found = load()
-        cache.set(cache_key, found, timeout=jitter(settings.CACHE_TTL_MIDDLE))
-    return found
+    cached = None if wants_flush(request) else cache.get(cache_key)
+    if cached is not None:
+        row, built_at = cached
+        if built_at >= state.flushed_at:
+            return row
+    row = load()
+    cache.set(cache_key, (row, time.time()), timeout=jitter(settings.CACHE_TTL_MIDDLE))
+    return row
