@@ -1,3 +1,4 @@
+import threading
 import time
 
 import pytest
@@ -39,8 +40,11 @@ class SlowValue:
         self.text = text
         self.seconds = seconds
         self.renders = 0
+        self.lock = threading.Lock()
 
     def __str__(self):
-        self.renders += 1
+        with self.lock:
+            self.renders += 1
+            number = self.renders
         time.sleep(self.seconds)
-        return f"{self.text}{self.renders}"
+        return f"{self.text}{number}"

@@ -1,0 +1,94 @@
+"""HTTP caching: what a browser or CDN in front of the site may reuse."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.blog.models import Post
+
+
+@pytest.fixture
+def post(post_factory):
+    return post_factory(title="Ferry timetable")
+
+
+def test_anonymous_pages_are_public_for_a_short_while_with_validators(client, post, settings):
+    response = client.get("/")
+
+    assert set(response["Cache-Control"].split(", ")) == {"public", f"max-age={settings.CACHE_HTTP_MAX_AGE}"}
+    assert response["ETag"].startswith('W/"')
+    assert response["Last-Modified"]
+
+
+@pytest.mark.parametrize("url_name", ["home", "post", "feed_atom"])
+def test_if_none_match_gets_304_without_rendering_or_sql(client, post, django_assert_num_queries, url_name):
+    url = post.get_absolute_url() if url_name == "post" else reverse(f"blog:{url_name}")
+    etag = client.get(url)["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get(url, headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_modified_since_gets_304_without_rendering_or_sql(client, post, django_assert_num_queries):
+    last_modified = client.get("/")["Last-Modified"]
+
+    with django_assert_num_queries(0):
+        response = client.get("/", headers={"If-Modified-Since": last_modified})
+
+    assert response.status_code == 304
+
+
+def test_a_publish_changes_the_validators(client, post, post_factory, django_capture_on_commit_callbacks):
+    first = client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_factory(title="Later story", published_at=timezone.now())
+
+    response = client.get("/", headers={"If-None-Match": first["ETag"]})
+
+    assert response.status_code == 200
+    assert response["ETag"] != first["ETag"]
+    assert b"Later story" in response.content
+
+
+def test_validators_differ_per_page_and_ignore_unknown_parameters(client, post):
+    home = client.get("/")["ETag"]
+
+    assert client.get("/", {"utm_source": "x"})["ETag"] == home
+    assert client.get(post.get_absolute_url())["ETag"] != home
+
+
+def test_staff_pages_are_private_and_always_revalidated(admin_client, post):
+    response = admin_client.get("/", headers={"If-None-Match": "*"})
+
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "no-cache" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_staff_preview_is_private(admin_client, post_factory):
+    draft = post_factory(status=Post.Status.DRAFT)
+
+    response = admin_client.get(reverse("blog:preview", args=[draft.pk]))
+
+    assert "private" in response["Cache-Control"]
+
+
+def test_cache_switch_off_sends_no_validators(client, post, settings):
+    settings.CACHE_ENABLED = False
+
+    response = client.get("/")
+
+    assert "ETag" not in response
+    assert "Cache-Control" not in response
+
+
+def test_not_found_pages_carry_no_validators(client, db):
+    response = client.get("/posts/no-such-post/")
+
+    assert response.status_code == 404
+    assert "ETag" not in response
