@@ -15,6 +15,8 @@ DEEP_PAGE = 500
 ADMIN_PAGES = {
     "change list, unfiltered": "/admin/blog/post/",
     "change list, drafts": "/admin/blog/post/?status__exact=draft",
+    "change list, one author": "/admin/blog/post/?author__id__exact=3",
+    "change list, an old year": "/admin/blog/post/?published_at__year=2020",
     "change list, search": "/admin/blog/post/?q=harbour",
 }
 
