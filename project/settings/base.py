@@ -220,9 +220,6 @@ CACHE_TTL_FOREVER = 60 * 60 * 24 * 7
 CACHE_HTTP_MAX_AGE = 60
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_processors.cache_timeouts")
 
-# A dead Redis must cost a refused connection, not redis-py's default three
-# retries with backoff (3.5 s per cache call measured); None means no retry.
-CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {"retry": None}
 # django-redis logs every ignored error; readers of the log need one line a minute.
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}

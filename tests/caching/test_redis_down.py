@@ -1,0 +1,158 @@
+"""The cache is an accelerator, never a dependency: with Redis stopped every
+page still renders, the outage is logged once a minute, and caching resumes by
+itself when Redis returns.
+
+A throwaway redis-server of this test's own (not the shared cache instance,
+which other test runs use) is started, killed and started again."""
+
+import copy
+import logging
+import socket
+import subprocess
+import time
+
+import pytest
+from django.core.cache import cache
+
+from apps.caching.log_filters import OncePerInterval
+
+pytestmark = pytest.mark.services
+
+PAGES = ["/", "/feeds/atom/"]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ThrowawayRedis:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.directory = tmp_path
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path, settings):
+    redis = ThrowawayRedis(tmp_path)
+    redis.start()
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = f"redis://127.0.0.1:{redis.port}/0"
+    settings.CACHES = caches
+    yield redis
+    if redis.process.poll() is None:
+        redis.stop()
+
+
+class CountingFilter(logging.Filter):
+    """Counts every cache call django-redis swallowed, before the rate limit."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record):
+        self.count += 1
+        return True
+
+
+@pytest.fixture
+def outage_log(caplog):
+    """The project's once-a-minute filter, fresh for this test, and a count of failed calls."""
+    redis_logger = logging.getLogger("apps.caching.redis")
+    for log_filter in redis_logger.filters:
+        if isinstance(log_filter, OncePerInterval):
+            log_filter.last_passed_at = None
+    failed_calls = CountingFilter()
+    redis_logger.filters.insert(0, failed_calls)
+    caplog.set_level(logging.WARNING, logger="apps.caching.redis")
+    caplog.failed_calls = failed_calls
+    yield caplog
+    redis_logger.removeFilter(failed_calls)
+
+
+def outage_records(caplog):
+    return [record for record in caplog.records if record.name == "apps.caching.redis"]
+
+
+def test_pages_render_without_redis_and_caching_resumes_when_it_returns(
+    client, post_factory, throwaway_redis, outage_log, django_assert_num_queries
+):
+    post_factory(title="Harbour reopens")
+    for url in PAGES:
+        client.get(url)
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200
+
+    throwaway_redis.stop()
+    outage_requests = 0
+    for _ in range(3):
+        for url in PAGES:
+            response = client.get(url)
+            outage_requests += 1
+            assert response.status_code == 200
+            assert b"Harbour reopens" in response.content
+
+    # One failed read of the page state per request (and the version's
+    # get-add-get), then the page renders with no further cache calls.
+    assert outage_log.failed_calls.count <= 4 * outage_requests
+
+    records = outage_records(outage_log)
+    assert len(records) == 1
+    assert records[0].levelname == "WARNING"
+    assert "Cache unavailable" in records[0].getMessage()
+
+    throwaway_redis.start()
+    # The first call may meet the connection the old server closed; after it,
+    # the pool reconnects by itself.
+    client.get("/")
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert b"Harbour reopens" in client.get("/").content
+    assert cache.keys("fragment:*")
+
+
+def test_outage_warning_is_let_through_once_per_interval():
+    log_filter = OncePerInterval(seconds=60)
+    record = logging.LogRecord(
+        "apps.caching.redis", logging.ERROR, __file__, 1, "Exception ignored", (), None
+    )
+
+    assert log_filter.filter(record) is True
+    assert log_filter.filter(record) is False
+    log_filter.last_passed_at -= 61
+    assert log_filter.filter(record) is True
+    assert record.levelname == "WARNING"
