@@ -95,17 +95,24 @@ def test_published_dates_span_years_and_the_newest_posts_have_hero_images(seeded
         Post.objects.published().values_list("published_at", flat=True)[0],
     )
     assert (newest - oldest).days > 365 * 5
-    assert Post.objects.exclude(hero_image="").count() == 6
+    assert Post.objects.exclude(hero_image="").count() == 4
     assert Author.objects.exclude(avatar="").count() == 20
+
+
+@pytest.mark.django_db
+def test_generated_images_have_their_thumbnails_before_the_first_page_view(seeded_posts):
+    heroes = Post.objects.exclude(hero_image="")
+    assert all(post.hero_thumbnails.get("teaser", {}).get("url") for post in heroes)
+    assert all(author.avatar_thumbnails for author in Author.objects.all())
 
 
 @pytest.mark.django_db
 def test_if_empty_seeds_an_empty_site_once_and_is_a_no_op_after(seeded_posts):
     Post.objects.all().delete()  # rolled back with the test
-    first_output = seed("--posts", "30", "--if-empty")
+    first_output = seed("--posts", "30", "--if-empty", "--no-images")
     slugs = set(Post.objects.values_list("slug", flat=True))
 
-    second_output = seed("--posts", "30", "--if-empty")
+    second_output = seed("--posts", "30", "--if-empty", "--no-images")
 
     assert "Seeded 30 posts" in first_output
     assert "nothing to do" in second_output

@@ -25,14 +25,16 @@ from PIL import Image, ImageDraw
 
 from apps.blog.models import Author, Category, Post, Tag
 from apps.blog.rendering import render_markdown
+from apps.images.registry import thumbnail_field
+from apps.images.thumbnails import refresh_thumbnails
 
 BODY_POOL_SIZE = 300
 COPY_CHUNK_POSTS = 20_000
 DRAFT_SHARE = 0.03
 SCHEDULED_SHARE = 0.02
 YEARS_OF_ARCHIVE = 8
-AVATAR_IMAGES = 6
-HERO_IMAGES = 6
+AVATAR_IMAGES = 4
+HERO_IMAGES = 4
 
 CATEGORIES = {
     "News": "What happened today, and why it matters.",
@@ -107,14 +109,20 @@ class Command(BaseCommand):
         parser.add_argument("--posts", type=int, default=3000, help="How many posts to add (default 3000).")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any post exists.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed, for repeatable data.")
+        parser.add_argument(
+            "--no-images", dest="images", action="store_false", help="No avatars, hero images or thumbnails."
+        )
 
-    def handle(self, *args, posts, if_empty, seed, **options):
+    def handle(self, *args, posts, if_empty, seed, images, **options):
         if posts < 0:
             raise CommandError("--posts must be zero or more")
         if if_empty and Post.objects.exists():
             self.stdout.write("Posts exist already: nothing to do (--if-empty).")
             return
         rng = random.Random(seed)
+        self.with_images = images
+        # (model, image field, primary keys sharing one generated source image)
+        self.thumbnail_jobs = []
         started = time.monotonic()
         with transaction.atomic():
             authors = self.ensure_authors(rng)
@@ -125,6 +133,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Rendered {len(bodies)} Markdown bodies; loading {posts:,} posts with COPY…")
             self.copy_posts(rng, posts, authors, categories, tags, bodies, hero_images, started)
         self.analyze()
+        self.make_thumbnails()
         self.stdout.write(self.style.SUCCESS(f"Seeded {posts:,} posts in {time.monotonic() - started:.1f}s."))
 
     def ensure_authors(self, rng):
@@ -132,13 +141,20 @@ class Command(BaseCommand):
         existing = {author.slug: author for author in Author.objects.filter(slug__in=map(slugify, names))}
         missing = [name for name in names if slugify(name) not in existing]
         avatars = self.upload_images(rng, "avatars/demo", min(AVATAR_IMAGES, len(missing)), (400, 400))
-        for number, name in enumerate(missing):
-            existing[slugify(name)] = Author.objects.create(
+        # bulk_create sends no post_save: the thumbnails are made once per image below.
+        created = Author.objects.bulk_create(
+            Author(
                 name=name,
                 slug=slugify(name),
                 bio=f"{name} {rng.choice(BIO_LINES)} {rng.choice(BIO_LINES)}",
                 avatar=avatars[number % len(avatars)] if avatars else "",
             )
+            for number, name in enumerate(missing)
+        )
+        for avatar in avatars:
+            sharing = [author.pk for author in created if author.avatar.name == avatar]
+            self.thumbnail_jobs.append((Author, "avatar", sharing))
+        existing.update((author.slug, author) for author in created)
         return [author.pk for author in existing.values()]
 
     def ensure_categories(self):
@@ -157,6 +173,8 @@ class Command(BaseCommand):
     def upload_images(self, rng, folder, count, size):
         """A handful of generated JPEGs in the media storage; none if the storage is down."""
         names = []
+        if not self.with_images:
+            return names
         try:
             for number in range(count):
                 names.append(default_storage.save(f"{folder}/demo-{number}.jpg", generated_jpeg(rng, size)))
@@ -178,6 +196,7 @@ class Command(BaseCommand):
             published_positions = [i for i, status in enumerate(statuses) if status == Post.Status.PUBLISHED]
             # The newest published posts get the hero images, where a reader lands first.
             hero_positions = dict(zip(reversed(published_positions), hero_images, strict=False))
+            self.thumbnail_jobs += [(Post, "hero_image", [first_id + pos]) for pos in hero_positions]
             tag_weights = [1 / (rank + 1) for rank in range(len(tags))]
             archive_start = now - datetime.timedelta(days=365 * YEARS_OF_ARCHIVE)
             step = (now - datetime.timedelta(hours=1) - archive_start) / max(count, 1)
@@ -231,6 +250,26 @@ class Command(BaseCommand):
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {quote(table)}))",  # noqa: S608
                 [table],
             )
+
+    def make_thumbnails(self):
+        """Thumbnails now, with the images app's own function, so the first page view finds them.
+
+        Seeding sends no post_save (COPY, bulk_create), so no task is queued;
+        authors sharing an avatar share its thumbnails.
+        """
+        for model, image_field, pks in self.thumbnail_jobs:
+            label = model._meta.label
+            try:
+                refresh_thumbnails(label, pks[0], image_field)
+            except (BotoCoreError, ClientError, OSError) as error:
+                self.stderr.write(f"Media storage unavailable, no thumbnails for {label}: {error}")
+                return
+            thumbnails_field = thumbnail_field(label, image_field).thumbnails_field
+            rows = model._default_manager
+            thumbnails = rows.filter(pk=pks[0]).values_list(thumbnails_field, flat=True).get()
+            rows.filter(pk__in=pks[1:]).update(**{thumbnails_field: thumbnails})
+        if self.thumbnail_jobs:
+            self.stdout.write(f"Made thumbnails for {len(self.thumbnail_jobs)} generated images.")
 
     def analyze(self):
         """Fresh statistics for the planner, and for the approximate counts (reltuples)."""
