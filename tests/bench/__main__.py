@@ -13,7 +13,7 @@ import os
 import time
 
 from . import database
-from .harness import BenchDatabase, bench_sizes, collect_static, say, update_section
+from .harness import BenchDatabase, bench_sizes, collect_static, exclusive_run, say, update_section
 
 SCENARIOS = [database]
 
@@ -33,4 +33,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with exclusive_run():
+        main()

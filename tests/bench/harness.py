@@ -9,6 +9,7 @@ probe) that read it, exactly as a deployed process would.
 import contextlib
 import csv
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -48,6 +49,23 @@ def bench_sizes():
     """Post counts to run at: BENCH_SIZES=10000 for a quick run, default 10k and 1M."""
     raw = os.environ.get("BENCH_SIZES")
     return tuple(int(size) for size in raw.split(",")) if raw else DEFAULT_SIZES
+
+
+@contextlib.contextmanager
+def exclusive_run():
+    """One benchmark at a time on this machine: a second run waits for the first.
+
+    Two runs would skew each other's figures, and one may reseed (drop) the
+    database the other is measuring.
+    """
+    RESULTS_DIR.mkdir(exist_ok=True)
+    with (RESULTS_DIR / "bench.lock").open("w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("another benchmark is running; waiting for it to finish")
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
 
 
 def say(message):
