@@ -5,6 +5,7 @@ cautionary example and has no place on the real site.
 """
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -29,3 +30,8 @@ def optimized_list(request):
     body) and keyset pagination (no COUNT, no OFFSET)."""
     page = KeysetPage(Post.objects.published().for_teasers(), request.GET, POSTS_PER_PAGE)
     return render(request, "bench/post_list.html", {"posts": page, "page": page, "naive": False})
+
+
+def hello(request):
+    """The floor of the caching benchmark: Django's full middleware stack, no template, no cache."""
+    return HttpResponse("hello", content_type="text/plain")
