@@ -7,7 +7,6 @@ the shared endpoint other test runs use.
 """
 
 import contextlib
-import io
 import shutil
 import socket
 import subprocess
@@ -17,24 +16,11 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from project.celery import app as celery_app
 from project.services import HOST, S3_PORT, S3_TEST_BUCKET, S3RVER_SCRIPT
+from tests.images.photos import photo_bytes
 from tests.images.s3_proxy import counting_proxy, storages_at
-
-
-def photo_bytes(size=(1600, 1000), image_format="JPEG"):
-    """A photo-like image: smooth gradients, fine detail and sensor noise."""
-    gradient = Image.linear_gradient("L").resize(size)
-    detail = Image.effect_mandelbrot(size, (-2.0, -1.2, 1.0, 1.2), 80)
-    noise = Image.effect_noise(size, 18)
-    image = Image.merge("RGB", (gradient, detail, Image.blend(gradient, noise, 0.35)))
-    if image_format in ("PNG", "WEBP", "GIF"):
-        image = image.convert("RGBA" if image_format != "GIF" else "P")
-    output = io.BytesIO()
-    image.save(output, format=image_format, **({"quality": 92} if image_format == "JPEG" else {}))
-    return output.getvalue()
 
 
 @pytest.fixture
