@@ -1,10 +1,11 @@
 """Queue thumbnail generation when a registered image field gets a new file.
 
 Connected in ImagesConfig.ready() for every model in IMAGES_THUMBNAIL_FIELDS.
-The task is queued with delay_on_commit (transaction.on_commit): a worker
+The task is queued with transaction.on_commit (like Celery's delay_on_commit): a worker
 never looks for a row, or a file, that has not committed yet.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_init, post_save
 
 from .registry import thumbnail_fields
@@ -47,7 +48,22 @@ def queue_thumbnails_for_new_images(sender, instance, created, raw, **kwargs):
             setattr(instance, registered.thumbnails_field, {})
             sender._default_manager.filter(pk=instance.pk).update(**{registered.thumbnails_field: {}})
         if current_name:
-            generate_thumbnails.delay_on_commit(sender._meta.label, instance.pk, registered.image_field)
+            # Celery's delay_on_commit, made robust: a dead broker costs the
+            # pre-generation (the tag's fallback and regenerate_thumbnails cover
+            # it), never the editor's save.
+            transaction.on_commit(
+                sender_of_generate_thumbnails(sender._meta.label, instance.pk, registered.image_field),
+                robust=True,
+            )
+
+
+def sender_of_generate_thumbnails(model_label, pk, image_field):
+    """The on_commit callback: primary keys only, never the row."""
+
+    def send_generate_thumbnails():
+        generate_thumbnails.delay(model_label, pk, image_field)
+
+    return send_generate_thumbnails
 
 
 def connect_thumbnail_signals():

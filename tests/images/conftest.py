@@ -105,6 +105,25 @@ def throwaway_s3(settings, tmp_path):
 
 
 @pytest.fixture
+def broker_messages():
+    """broker_messages(): (task name, args) of what reached the real Redis broker, per queue."""
+    with celery_app.connection_for_write() as connection:
+        for queue in ("high", "low"):
+            connection.default_channel.queue_purge(queue)
+
+    def read():
+        received = {}
+        with celery_app.connection_for_write() as connection:
+            for queue in ("high", "low"):
+                while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
+                    args, _kwargs, _embed = message.decode()
+                    received.setdefault(queue, []).append((message.headers["task"], tuple(args)))
+        return received
+
+    return read
+
+
+@pytest.fixture
 def thumbnail_worker(transactional_db):
     """A real Celery worker thread consuming `high` and `low` from the real Redis broker (slot db)."""
     from celery.contrib.testing.worker import start_worker
