@@ -12,10 +12,10 @@ scenarios rewrite only their own figures.
 import os
 import time
 
-from . import database, images
+from . import caching, database, images
 from .harness import BenchDatabase, bench_sizes, collect_static, exclusive_run, say, update_section
 
-SCENARIOS = [database, images]
+SCENARIOS = [database, images, caching]
 
 
 def main():
