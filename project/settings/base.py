@@ -224,6 +224,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_proce
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 
+# The toolbar's default panels (only local settings install it) and ours.
 DEBUG_TOOLBAR_PANELS = [
     "debug_toolbar.panels.history.HistoryPanel",
     "debug_toolbar.panels.versions.VersionsPanel",
@@ -234,10 +235,13 @@ DEBUG_TOOLBAR_PANELS = [
     "debug_toolbar.panels.sql.SQLPanel",
     "debug_toolbar.panels.staticfiles.StaticFilesPanel",
     "debug_toolbar.panels.templates.TemplatesPanel",
+    "debug_toolbar.panels.alerts.AlertsPanel",
     "debug_toolbar.panels.cache.CachePanel",
     # Hits, stale copies and misses per fragment, beside the raw get/set calls above.
     "apps.caching.panels.FragmentCachePanel",
     "debug_toolbar.panels.signals.SignalsPanel",
+    "debug_toolbar.panels.tasks.TasksPanel",
+    "debug_toolbar.panels.community.CommunityPanel",
     "debug_toolbar.panels.redirects.RedirectsPanel",
     "debug_toolbar.panels.profiling.ProfilingPanel",
 ]
