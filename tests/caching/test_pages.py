@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
+from apps.blog.publishing import publish_due_posts
 from apps.caching.keys import FLUSH_PARAM
 from apps.caching.pages import flush_page
 
@@ -332,3 +333,31 @@ def test_staff_pages_read_fragments_but_do_not_write_them(client, admin_client, 
     client.get("/")
     staff_view = admin_client.get("/")
     assert b"Ada Byline" in staff_view.content
+
+
+def test_scheduled_post_going_live_shows_on_the_lists(
+    client, site, post_factory, django_capture_on_commit_callbacks
+):
+    scheduled = post_factory(
+        title="Timed embargo", status=Post.Status.SCHEDULED, category=site["category"], author=site["author"]
+    )
+    client.get("/")
+    assert b"Timed embargo" not in client.get("/").content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_due_posts(now=timezone.now()) == 1
+
+    assert b"Timed embargo" in client.get("/").content
+    assert client.get(scheduled.get_absolute_url()).status_code == 200
+
+
+def test_tag_deleted_in_admin_leaves_every_teaser(
+    client, admin_client, site, django_capture_on_commit_callbacks
+):
+    tag = site["tag"]
+    client.get("/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:blog_tag_delete", args=[tag.pk]), {"post": "yes"})
+
+    assert b">Ferries<" not in client.get("/").content
