@@ -1,5 +1,7 @@
 """Pre-generation, optimization, the on-the-fly fallback and warm renders, against the real S3."""
 
+import urllib.request
+
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -146,3 +148,17 @@ def test_fallback_finds_a_pregenerated_thumbnail_without_generating_again(librar
 def test_empty_image_field_renders_nothing(db):
     image = LibraryImage(alt_text="Nothing yet")
     assert RENDER_TEMPLATE.render(Context({"images": [image]})) == '<meta content="">'
+
+
+def test_stored_urls_are_public_and_stable_on_the_s3_endpoint(library_image):
+    """Unsigned URLs: what a reader's browser (or a CDN) fetches, the same on every render."""
+    refresh_thumbnails("images.LibraryImage", library_image.pk, "file")
+    teaser_url = reloaded(library_image).thumbnails["teaser"]["url"]
+
+    with urllib.request.urlopen(teaser_url, timeout=5) as response:  # noqa: S310 - the local S3 endpoint
+        body = response.read()
+
+    assert "?" not in teaser_url
+    assert body[:4] == b"RIFF"
+    assert body[8:12] == b"WEBP"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
