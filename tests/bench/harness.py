@@ -210,6 +210,14 @@ class BenchDatabase:
         self.manage("seed_demo", "--posts", str(self.posts))
         self.seed_seconds = time.monotonic() - started
         self._set_marker(f"{self.expected_marker} seconds={self.seed_seconds:.1f}")
+        self.settle()
+
+    def settle(self):
+        """VACUUM ANALYZE after the bulk load, so autovacuum does not wake up mid-measurement
+        (and index-only scans find a visibility map)."""
+        say(f"{self.name}: VACUUM ANALYZE")
+        with contextlib.closing(admin_connection(self.name)) as connection, connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
 
     def probe(self, command, argument):
         """Run `python -m tests.bench.probe command argument` on this database; its JSON answer."""
