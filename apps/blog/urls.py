@@ -41,6 +41,6 @@ urlpatterns = [
     path("archive/<yyyy:year>/", views.archive_year, name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("search/", views.search, name="search"),
-    path("feeds/rss/", http_cached(whole_response=True)(LatestPostsFeed()), name="feed_rss"),
-    path("feeds/atom/", http_cached(whole_response=True)(LatestPostsAtomFeed()), name="feed_atom"),
+    path("feeds/rss/", http_cached()(LatestPostsFeed()), name="feed_rss"),
+    path("feeds/atom/", http_cached()(LatestPostsAtomFeed()), name="feed_atom"),
 ]

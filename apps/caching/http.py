@@ -3,7 +3,9 @@
 Anonymous pages get a short public max-age and validators built from the list
 version (which every public change bumps) and the page's flush time, so a
 conditional request is answered with 304 from one cache read: no query, no
-rendering. Signed-in users get private pages that always revalidate.
+rendering. A warm anonymous page is one cache read too: the whole response is
+fetched in the same round trip. Signed-in users get private pages that always
+revalidate, rendered from the shared fragments.
 """
 
 import hashlib
@@ -16,7 +18,7 @@ from django.utils.http import http_date
 
 from .fragments import render_fragment
 from .keys import FLUSH_PARAM, response_key
-from .pages import FLUSH_REQUESTED_ATTRIBUTE, READ_ONLY_ATTRIBUTE, page_state
+from .pages import FLUSH_REQUESTED_ATTRIBUTE, READ_ONLY_ATTRIBUTE, flush_page, page_state, wants_flush
 from .versions import version_timestamp
 
 
@@ -49,15 +51,16 @@ def page_validators(request):
 
 
 class UncacheableResponse(Exception):
-    """Carries a response that must not be stored (a 404, a redirect)."""
+    """Carries a response that must not be stored (a redirect, an error page)."""
 
     def __init__(self, response):
         self.response = response
 
 
-def render_whole_response(request, view, args, kwargs):
-    """The view's response from the cache under the list version (for feeds,
-    which have no template to hold {% cache %})."""
+def render_whole_response(request, view, args, kwargs, cache_key):
+    """The outermost doll: the anonymous response, read in the page's first
+    round trip and valid for one list version; on a miss the view renders
+    and its fragments come from the cache."""
 
     def render():
         response = view(request, *args, **kwargs)
@@ -65,25 +68,23 @@ def render_whole_response(request, view, args, kwargs):
             response.render()
         if response.status_code != 200:
             raise UncacheableResponse(response)
-        return response.content, response["Content-Type"]
+        return response.content, dict(response.headers)
 
-    state = page_state(request)
-    cache_key = response_key(request.path, state.list_version, sorted(request.GET.lists()))
     try:
-        content, content_type = render_fragment(
-            request, "response", cache_key, settings.CACHE_TTL_SHORT, render
+        content, headers = render_fragment(
+            request, "response", cache_key, settings.CACHE_TTL_SHORT, render, same_list_version=True
         )
     except UncacheableResponse as uncacheable:
         return uncacheable.response
-    return HttpResponse(content, content_type=content_type)
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
 
 
-def http_cached(page_params=(), whole_response=False):
-    """Cache-Control and validators for a public view.
-
-    `page_params` names the GET parameters that change its page (after, q,
-    ...); `whole_response` also caches the response body itself.
-    """
+def http_cached(page_params=()):
+    """Cache-Control, validators and the cached response for a public view;
+    `page_params` names the GET parameters that change its page (after, q, ...)."""
 
     def decorator(view):
         @wraps(view)
@@ -94,18 +95,21 @@ def http_cached(page_params=(), whole_response=False):
             if not settings.CACHE_ENABLED:
                 return view(request, *args, **kwargs)
             if request.user.is_authenticated:
+                if wants_flush(request):
+                    # Readers' whole responses and rows of this page are rebuilt too.
+                    flush_page(request.path)
                 response = view(request, *args, **kwargs)
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
 
+            cache_key = response_key(request.build_absolute_uri(f"{request.path}?{request.GET.urlencode()}"))
+            page_state(request, prefetch_keys=[cache_key])
             etag, last_modified = page_validators(request)
             response = None
             if etag is not None:
                 response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-            if response is None and whole_response:
-                response = render_whole_response(request, view, args, kwargs)
             if response is None:
-                response = view(request, *args, **kwargs)
+                response = render_whole_response(request, view, args, kwargs, cache_key)
             if etag is not None and response.status_code in (200, 304):
                 response.headers["ETag"] = etag
                 response.headers["Last-Modified"] = http_date(last_modified)

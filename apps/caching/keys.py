@@ -45,5 +45,7 @@ def object_key(object_name, list_version, lookup):
     return fragment_key(f"object:{object_name}", [list_version, lookup])
 
 
-def response_key(path, list_version, page_params):
-    return fragment_key("response", [list_version, path, *page_params])
+def response_key(absolute_url):
+    """A whole anonymous response, by scheme, host, path and kept parameters;
+    its list version is checked inside the stored copy (see render_fragment)."""
+    return fragment_key("response", [absolute_url])

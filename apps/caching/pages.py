@@ -1,7 +1,8 @@
 """What a request knows about its page's cache state, read once per request.
 
-One round trip (get_many) fetches the list version and the time the page was
-last flushed; every fragment on the page and the HTTP validators reuse it.
+One round trip (get_many) fetches the list version, the time the page was
+last flushed and, for whole cached responses, the response itself; every
+fragment on the page and the HTTP validators reuse it.
 When the cache cannot be read at all, the request renders uncached and makes
 no further cache calls: a dead Redis costs one failed call, not one per
 fragment.
@@ -9,7 +10,7 @@ fragment.
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,24 +30,32 @@ class PageState:
     cache_available: bool
     list_version: str
     flushed_at: float
+    # Values read in the same round trip: {cache key: value or None}.
+    prefetched: dict = field(default_factory=dict)
 
 
-def page_state(request):
+def page_state(request, prefetch_keys=()):
+    """The request's PageState; the first call reads it, with `prefetch_keys`."""
     state = getattr(request, REQUEST_ATTRIBUTE, None)
     if state is None:
-        state = read_page_state(request.path)
+        state = read_page_state(request.path, prefetch_keys)
         setattr(request, REQUEST_ATTRIBUTE, state)
     return state
 
 
-def read_page_state(path):
+def read_page_state(path, prefetch_keys=()):
     flushed_key = page_flushed_key(path)
-    found = cache.get_many([LIST_VERSION_KEY, flushed_key])
+    found = cache.get_many([LIST_VERSION_KEY, flushed_key, *prefetch_keys])
     version = found.get(LIST_VERSION_KEY) or list_version()
     if version is None:
         # A key no other request will ever share: nothing is read or stored.
         return PageState(cache_available=False, list_version=f"unavailable-{uuid.uuid4().hex}", flushed_at=0)
-    return PageState(cache_available=True, list_version=version, flushed_at=found.get(flushed_key, 0))
+    return PageState(
+        cache_available=True,
+        list_version=version,
+        flushed_at=found.get(flushed_key, 0),
+        prefetched={key: found.get(key) for key in prefetch_keys},
+    )
 
 
 def page_list_version(request):

@@ -32,7 +32,7 @@ def render_concurrently(requests, value):
 def test_expired_fragment_is_rebuilt_once_while_others_serve_the_stale_copy(anonymous_request):
     cache_key = fragment_key("hot_list", [])
     an_hour_ago = time.time() - 3600
-    cache.set(cache_key, ("stale", an_hour_ago, an_hour_ago - 600), timeout=600)
+    cache.set(cache_key, ("stale", an_hour_ago, an_hour_ago - 600, "any version"), timeout=600)
     # Slow enough that the second request asks while the first still renders.
     value = SlowValue("rebuilt", seconds=0.5)
 
