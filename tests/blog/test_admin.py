@@ -24,9 +24,21 @@ def analyze_posts():
 
 
 @pytest.fixture
-def editor_client(client, db):
+def editors_group(db):
+    """The group as the data migration makes it.
+
+    Run here too: a transactional test's flush empties auth_group, and with
+    --reuse-db a later session would find no group; the function is idempotent.
+    """
+    migration = importlib.import_module("apps.blog.migrations.0003_editors_group")
+    migration.grant_blog_permissions(django_apps, schema_editor=None)
+    return Group.objects.get(name=migration.EDITORS_GROUP)
+
+
+@pytest.fixture
+def editor_client(client, editors_group):
     editor = User.objects.create_user("editor", password="editor-password", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group)
     client.force_login(editor)
     return client
 
@@ -203,9 +215,8 @@ def test_add_form_prepopulates_the_slug_from_the_title(admin_client):
     assert '"dependency_ids": ["#id_title"]' in response.text.replace("&quot;", '"')
 
 
-@pytest.mark.django_db
-def test_editors_group_holds_every_blog_permission_and_nothing_else():
-    codenames = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+def test_editors_group_holds_every_blog_permission_and_nothing_else(editors_group):
+    codenames = set(editors_group.permissions.values_list("codename", flat=True))
     assert codenames == {
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
@@ -213,13 +224,13 @@ def test_editors_group_holds_every_blog_permission_and_nothing_else():
     }
 
 
-@pytest.mark.django_db
-def test_editors_group_migration_is_idempotent_and_grants_by_app_label():
+def test_editors_group_migration_is_idempotent_and_grants_by_app_label(editors_group):
     """Rerunnable from a later migration when the blog gains a model."""
     migration = importlib.import_module("apps.blog.migrations.0003_editors_group")
     migration.grant_blog_permissions(django_apps, schema_editor=None)
-    editors = Group.objects.get(name="Editors")
-    assert editors.permissions.count() == Permission.objects.filter(content_type__app_label="blog").count()
+    assert Group.objects.filter(name="Editors").count() == 1
+    blog_permissions = Permission.objects.filter(content_type__app_label="blog")
+    assert editors_group.permissions.count() == blog_permissions.count()
 
 
 def test_editor_can_edit_posts_but_not_users(editor_client, post_factory):
