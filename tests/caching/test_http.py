@@ -92,3 +92,13 @@ def test_not_found_pages_carry_no_validators(client, db):
 
     assert response.status_code == 404
     assert "ETag" not in response
+
+
+def test_cached_whole_response_keeps_the_views_own_headers(client, post):
+    url = reverse("blog:search") + "?q=ferry"
+    cold = client.get(url)
+    warm = client.get(url)
+
+    assert warm.content == cold.content
+    assert warm["X-Robots-Tag"] == cold["X-Robots-Tag"] == "noindex"
+    assert warm["Content-Type"] == cold["Content-Type"]
