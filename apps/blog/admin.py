@@ -8,13 +8,14 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from apps.core.admin_paginators import ApproximateCountPaginator
+from apps.images.admin import ImageUploadAdminMixin
 
 from .models import Author, Category, Post, Tag
 from .signals import expire_lists_on_commit
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
     list_display = ["title", "status", "author", "category", "published_at", "preview_link"]
     # The change list's author and category columns: one JOIN, not two queries per row.
     list_select_related = ["author", "category"]
@@ -84,7 +85,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
     search_fields = ["name"]

@@ -110,3 +110,44 @@ def test_hero_image_uploaded_through_the_post_admin_is_stored_and_queued(
     post = Post.objects.get(slug="ferry-strike")
     assert post.hero_image.name in bucket_keys("posts/")
     assert (generate_thumbnails.name, ("blog.Post", post.pk, "hero_image")) in broker_messages()["high"]
+
+
+def test_post_admin_refuses_a_fake_hero_image_with_a_message_and_stores_nothing(
+    editor_client, image_upload, bucket_keys, author_factory, category_factory
+):
+    before = bucket_keys("posts/")
+
+    response = editor_client.post(
+        reverse("admin:blog_post_add"),
+        {
+            "title": "Forged picture",
+            "slug": "forged-picture",
+            "author": author_factory().pk,
+            "category": category_factory().pk,
+            "status": "draft",
+            "body": "Text.",
+            "hero_image": image_upload("forged.png", content=b"<svg onload=alert(1)>" * 40),
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["hero_image"]
+    assert not Post.objects.filter(slug="forged-picture").exists()
+    assert bucket_keys("posts/") == before
+
+
+def test_author_admin_refuses_an_avatar_while_s3_is_down_and_keeps_the_author(
+    editor_client, image_upload, throwaway_s3, author_factory
+):
+    author = author_factory(name="Ada Okafor")
+    throwaway_s3.stop()
+
+    response = editor_client.post(
+        reverse("admin:blog_author_change", args=[author.pk]),
+        {"name": "Ada Okafor-Reyes", "slug": author.slug, "bio": "", "avatar": image_upload()},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["avatar"] == [STORAGE_DOWN_MESSAGE]
+    author.refresh_from_db()
+    assert (author.name, author.avatar.name) == ("Ada Okafor", "")
