@@ -1,9 +1,10 @@
 """Reading and rebuilding one cached fragment: the engine behind {% cache %}.
 
 Each fragment is stored as (html, fresh_until, built_at, list_version) under a
-hard TTL twice its jittered timeout. Past fresh_until the copy is stale: one process takes a
-short lock and rebuilds it while the others keep serving the stale copy
-(stampede protection); with no copy at all, the others render without storing.
+hard TTL twice its jittered timeout. Past fresh_until the copy is stale: one
+process takes a short lock and rebuilds it while the others keep serving the
+stale copy (stampede protection); with no copy at all, the others render
+without storing.
 """
 
 import logging

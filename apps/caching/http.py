@@ -14,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 from .fragments import render_fragment
 from .keys import FLUSH_PARAM, response_key
@@ -30,12 +30,8 @@ def keep_page_params(request, page_params):
     end up in a cached link. The flush request is remembered for the tag.
     """
     setattr(request, FLUSH_REQUESTED_ATTRIBUTE, FLUSH_PARAM in request.GET)
-    kept = QueryDict(mutable=True)
-    for name in page_params:
-        if name in request.GET:
-            kept.setlist(name, request.GET.getlist(name))
-    kept._mutable = False
-    request.GET = kept
+    kept_pairs = [(name, value) for name in page_params for value in request.GET.getlist(name)]
+    request.GET = QueryDict(urlencode(kept_pairs))
 
 
 def page_validators(request):
