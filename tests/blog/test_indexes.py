@@ -138,6 +138,11 @@ def detail_query():
     return Post.objects.published().for_detail().filter(slug="corpus-post-4242")
 
 
+def admin_title_search_query():
+    """What the admin's search box runs: UPPER(title) LIKE '%…%' over every post."""
+    return Post.objects.filter(title__icontains="post 4242").order_by("-id")[:100]
+
+
 LIST_QUERIES = [
     home_query,
     deep_home_query,
@@ -150,6 +155,7 @@ LIST_QUERIES = [
     archive_month_query,
     search_query,
     detail_query,
+    admin_title_search_query,
 ]
 
 
