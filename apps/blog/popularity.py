@@ -1,8 +1,10 @@
 """ "Most read": a Redis sorted set, read on every page without SQL.
 
-Each view of a post is one atomic ZINCRBY (sent with the post's title and
-URL in the same round trip), a periodic task decays every score so that old
-favourites fade, and the list is read with one round trip. The scores live in
+Each read of a post is one atomic ZINCRBY, sent by the page's beacon so that
+reads count even when the page itself comes from a cache (ours or a CDN's);
+the title and URL the list shows are stored when the page renders. A periodic
+task decays every score so that old favourites fade, and the list is read
+with one round trip. The scores live in
 the cache Redis: derived data the LRU may evict, never the broker's business.
 Redis down means no list and no counting, never an error page.
 """
@@ -25,24 +27,56 @@ def _keys():
     return cache.make_key("popular-posts:scores"), cache.make_key("popular-posts:cards")
 
 
-def record_post_view(post):
-    """Count one view of a public post."""
-    scores_key, cards_key = _keys()
-    card = json.dumps({"title": post.title, "url": post.get_absolute_url()})
+def _redis():
+    """The cache's Redis client, or None when the cache is not Redis (a DummyCache)."""
     try:
-        pipeline = get_redis_connection("default").pipeline(transaction=False)
-        pipeline.zincrby(scores_key, 1, post.pk)
-        pipeline.hset(cards_key, post.pk, card)
-        pipeline.execute()
+        return get_redis_connection("default")
+    except NotImplementedError:
+        return None
+
+
+# A beacon may name any id: only a post whose card a public render stored is
+# counted, checked and incremented in one atomic step.
+COUNT_IF_REMEMBERED = """
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then
+  return redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+end
+return false
+"""
+
+
+def remember_post(post):
+    """Store the title and URL the list shows; done when a public post page renders."""
+    _scores_key, cards_key = _keys()
+    card = json.dumps({"title": post.title, "url": post.get_absolute_url()})
+    redis = _redis()
+    if redis is None:
+        return
+    try:
+        redis.hset(cards_key, post.pk, card)
     except RedisError:
-        logger.warning("Could not count a view of post %s", post.pk, exc_info=True)
+        logger.warning("Could not remember post %s for the most read list", post.pk, exc_info=True)
+
+
+def count_post_view(post_id):
+    """Count one read of a remembered post: one atomic increment, no SQL."""
+    scores_key, cards_key = _keys()
+    redis = _redis()
+    if redis is None:
+        return
+    try:
+        redis.eval(COUNT_IF_REMEMBERED, 2, scores_key, cards_key, int(post_id))
+    except RedisError:
+        logger.warning("Could not count a view of post %s", post_id, exc_info=True)
 
 
 def most_read_posts(limit=5):
     """[{"title", "url", "score"}], most read first; [] when Redis is down."""
     scores_key, cards_key = _keys()
+    redis = _redis()
+    if redis is None:
+        return []
     try:
-        redis = get_redis_connection("default")
         ranked = redis.zrevrange(scores_key, 0, limit - 1, withscores=True)
         cards = redis.hmget(cards_key, [post_id for post_id, _score in ranked]) if ranked else []
     except RedisError:

@@ -34,6 +34,7 @@ app_name = "blog"
 urlpatterns = [
     path("", views.home, name="home"),
     path("posts/<slug:slug>/", views.post_detail, name="post"),
+    path("posts/<int:pk>/read/", views.post_read, name="post_read"),
     path("preview/<int:pk>/", views.post_preview, name="preview"),
     path("category/<slug:slug>/", views.category_detail, name="category"),
     path("tag/<slug:slug>/", views.tag_detail, name="tag"),

@@ -146,7 +146,14 @@ PIPELINE = {
             "extra_context": {"media": "all"},
         },
     },
-    "JAVASCRIPT": {},
+    "JAVASCRIPT": {
+        "site": {
+            "source_filenames": ["js/site.js"],
+            "output_filename": "js/site.min.js",
+            # Deferred: never blocks the first paint.
+            "extra_context": {"defer": True, "async": False},
+        },
+    },
 }
 
 # ---------------------------------------------------------------- media on S3
@@ -223,6 +230,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_proce
 # django-redis logs every ignored error; readers of the log need one line a minute.
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
+LOGGING["loggers"]["apps.blog.popularity"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 
 # The toolbar's default panels (only local settings install it) and ours.
 DEBUG_TOOLBAR_PANELS = [

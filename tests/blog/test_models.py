@@ -11,7 +11,9 @@ from apps.blog.rendering import render_markdown
 
 
 def test_render_markdown_strips_scripts_and_javascript_links():
-    html = render_markdown("**bold** <script>alert(1)</script> [x](javascript:alert(1)) [y](https://example.com)")
+    html = render_markdown(
+        "**bold** <script>alert(1)</script> [x](javascript:alert(1)) [y](https://example.com)"
+    )
     assert "<strong>bold</strong>" in html
     assert "<script" not in html
     assert "javascript:" not in html

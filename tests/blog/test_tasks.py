@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.conf import settings
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog import tasks
 from apps.blog.models import Post
-from apps.blog.popularity import most_read_posts, record_post_view
+from apps.blog.popularity import count_post_view, most_read_posts, remember_post
 from apps.caching.versions import list_version
 from project.celery import app as celery_app
 
@@ -68,6 +69,12 @@ def test_publishing_again_changes_nothing(post_factory, django_capture_on_commit
     assert list_version() == version
 
 
+def record_post_view(post):
+    """What a reader's visit does: the page render remembers, the beacon counts."""
+    remember_post(post)
+    count_post_view(post.pk)
+
+
 def test_each_view_is_one_increment_and_the_list_is_read_without_sql(post_factory, django_assert_num_queries):
     harbour, council = post_factory(title="Harbour"), post_factory(title="Council")
     for post in (harbour, council, council, council, harbour, council):
@@ -97,6 +104,13 @@ def test_decay_halves_scores_and_drops_faded_and_unpublished_posts(post_factory)
     assert most_read_posts() == [{"title": "Steady", "url": steady.get_absolute_url(), "score": 4.0}]
 
 
+def test_a_beacon_for_a_post_no_public_page_rendered_is_not_counted(post_factory):
+    draft = post_factory(status=Post.Status.DRAFT)
+    count_post_view(draft.pk)
+    count_post_view(987654321)
+    assert most_read_posts() == []
+
+
 def test_most_read_is_empty_not_an_error_when_the_list_is_empty():
     assert most_read_posts() == []
     assert Template("{% load most_read %}{% most_read %}").render(Context()).strip() == ""
@@ -109,3 +123,20 @@ def test_dead_redis_means_no_list_and_no_counting_never_an_error(post_factory, s
 
     record_post_view(post)
     assert most_read_posts() == []
+
+
+def test_post_page_beacon_counts_a_read_with_no_sql(client, post_factory, django_assert_num_queries):
+    post = post_factory(title="Harbour reopens")
+    page = client.get(post.get_absolute_url())
+    beacon_url = reverse("blog:post_read", args=[post.pk])
+    assert f'data-read-beacon="{beacon_url}"' in page.content.decode()
+
+    with django_assert_num_queries(0):
+        response = client.post(beacon_url)
+
+    assert response.status_code == 204
+    assert most_read_posts() == [{"title": "Harbour reopens", "url": post.get_absolute_url(), "score": 1.0}]
+
+
+def test_beacon_refuses_get(client, post_factory):
+    assert client.get(reverse("blog:post_read", args=[post_factory().pk])).status_code == 405
