@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from apps.caching.versions import bump_list_version
+from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
 
@@ -69,6 +70,14 @@ def category_changed(sender, instance, created, **kwargs):
 def tag_changed(sender, instance, created, **kwargs):
     if not created:
         touch_posts(posts_tagged([instance.pk]))
+
+
+@receiver(thumbnails_stored, sender=Post)
+@receiver(thumbnails_stored, sender=Author)
+def thumbnails_ready(sender, pk, **kwargs):
+    """Lists show hero images and avatars: a thumbnail arriving after the save
+    (the Celery task's queryset update) must reach them too."""
+    expire_lists_on_commit()
 
 
 @receiver(pre_delete, sender=Tag)

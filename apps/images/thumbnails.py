@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
+from django.dispatch import Signal
 from django.utils import timezone
 from easy_thumbnails.exceptions import EasyThumbnailsError
 from easy_thumbnails.files import Thumbnailer, get_thumbnailer
@@ -109,6 +110,11 @@ def thumbnails_are_current(stored, source_name, aliases):
     )
 
 
+# Sent after a row's stored thumbnails change through a queryset update (which
+# sends no post_save): apps that cache pages showing the row refresh them.
+thumbnails_stored = Signal()
+
+
 def refresh_thumbnails(model_label, pk, image_field, *, force=False):
     """Bring a row's stored thumbnails in line with its current image.
 
@@ -127,6 +133,7 @@ def refresh_thumbnails(model_label, pk, image_field, *, force=False):
     if not source_name:
         if stored:
             rows.update(**{registered.thumbnails_field: {}, "last_modified": timezone.now()})
+            thumbnails_stored.send(sender=registered.model, pk=pk, image_field=image_field)
         return None
     if not force and thumbnails_are_current(stored, source_name, registered.aliases):
         return None
@@ -136,6 +143,7 @@ def refresh_thumbnails(model_label, pk, image_field, *, force=False):
     rows.filter(**{image_field: source_name}).update(
         **{registered.thumbnails_field: generated.thumbnails, "last_modified": timezone.now()}
     )
+    thumbnails_stored.send(sender=registered.model, pk=pk, image_field=image_field)
     logger.info(
         "Thumbnails for %s %s.%s: %d aliases, %d bytes, optimization saved %.0f%%",
         model_label,

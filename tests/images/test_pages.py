@@ -41,3 +41,20 @@ def test_post_page_shows_its_stored_hero_without_a_storage_request(
     assert response.status_code == 200
     assert post.hero_thumbnails["detail"]["url"] in response.content.decode()
     assert s3_requests == []
+
+
+def test_thumbnails_made_after_the_first_view_reach_the_cached_list_at_once(
+    client, post_factory, image_upload, django_capture_on_commit_callbacks
+):
+    """The task writes with a queryset update (no post_save): the list must still refresh."""
+    with django_capture_on_commit_callbacks(execute=False):
+        post = post_factory(title="Late picture", hero_image=image_upload("late.jpg"))
+    first_view = client.get("/").content.decode()
+    assert "Late picture" in first_view
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_thumbnails("blog.Post", post.pk, "hero_image")
+
+    post.refresh_from_db()
+    assert post.hero_thumbnails["teaser"]["url"] not in first_view
+    assert post.hero_thumbnails["teaser"]["url"] in client.get("/").content.decode()
