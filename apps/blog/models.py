@@ -36,15 +36,6 @@ class Author(models.Model):
     def get_absolute_url(self):
         return reverse("blog:author", kwargs={"slug": self.slug})
 
-    @property
-    def avatar_image(self):
-        """The avatar thumbnail ({"url", "width", "height"}), or None until the images task has run."""
-        return self.avatar_thumbnails.get("avatar")
-
-    @property
-    def avatar_image_2x(self):
-        return self.avatar_thumbnails.get("avatar_2x")
-
 
 class Category(models.Model):
     name = models.CharField(max_length=80)
@@ -166,28 +157,6 @@ class Post(models.Model):
     @cached_property
     def tag_list(self):
         return list(self.tags.all())
-
-    # Thumbnails as the images task stored them ({"url", "width", "height"}),
-    # or None until it has run; templates never touch storage.
-    @property
-    def teaser_image(self):
-        return self.hero_thumbnails.get("teaser")
-
-    @property
-    def teaser_image_2x(self):
-        return self.hero_thumbnails.get("teaser_2x")
-
-    @property
-    def hero(self):
-        return self.hero_thumbnails.get("detail")
-
-    @property
-    def hero_2x(self):
-        return self.hero_thumbnails.get("detail_2x")
-
-    @property
-    def social_image(self):
-        return self.hero_thumbnails.get("social")
 
     @property
     def is_public(self):

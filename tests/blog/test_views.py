@@ -155,10 +155,12 @@ def test_pages_show_stored_thumbnails_without_touching_storage(client, post_fact
         return {"url": f"https://media.example/{name}.webp", "width": width, "height": height}
 
     author = author_factory(
-        avatar_thumbnails={"avatar": thumbnail("a", 96, 96), "avatar_2x": thumbnail("a2", 192, 192)}
+        avatar="avatars/2026/01/ada.jpg",
+        avatar_thumbnails={"avatar": thumbnail("a", 96, 96), "avatar_2x": thumbnail("a2", 192, 192)},
     )
     post = post_factory(
         author=author,
+        hero_image="posts/2026/01/tram.jpg",
         hero_image_alt="The tram depot at night",
         hero_thumbnails={
             "teaser": thumbnail("t", 480, 270),

@@ -3,6 +3,7 @@
     {% load thumbnails %}
     <meta property="og:image" content="{% thumbnail_url post "hero_image" "social" %}">
     {% thumbnail_img post "hero_image" "teaser" alt=post.hero_image_alt %}
+    {% thumbnail_data post "hero_image" "social" as social_card %}
 
 A warm render makes no storage request and no query: URLs, widths and heights
 are read from the row's JSON field. Only a missing alias is made on the fly
@@ -23,6 +24,12 @@ HIGH_RESOLUTION_SUFFIX = "_2x"
 def thumbnail_url(instance, image_field, alias):
     thumbnail = stored_thumbnail(instance, image_field, alias)
     return thumbnail["url"] if thumbnail else ""
+
+
+@register.simple_tag
+def thumbnail_data(instance, image_field, alias):
+    """{"url", "width", "height"} of one alias, for meta tags: {% thumbnail_data … as card %}."""
+    return stored_thumbnail(instance, image_field, alias)
 
 
 @register.inclusion_tag("inc/image/thumbnail.html")
