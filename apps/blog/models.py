@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -141,6 +142,15 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        # Published with a future date means scheduled: it then goes live through
+        # publish_due_posts, which refreshes the cached lists. Left "published",
+        # it would appear only when the lists' copies expire.
+        dated_later = self.published_at is not None and self.published_at > timezone.now()
+        if self.status == self.Status.PUBLISHED and dated_later:
+            self.status = self.Status.SCHEDULED
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "status"}
         # Expensive work on write: readers get stored, sanitized HTML.
         self.body_html = render_markdown(self.body)
         update_fields = kwargs.get("update_fields")
@@ -150,6 +160,10 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.SCHEDULED and self.published_at is None:
+            raise ValidationError({"published_at": "A scheduled post needs the date and time it goes live."})
 
     # Memoized for the request: templates read the tags several times per post
     # (teaser or tag list, OpenGraph article:tag, the related-posts lookup), all

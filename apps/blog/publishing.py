@@ -16,9 +16,7 @@ def publish_due_posts(now=None):
     bumped once the UPDATE has committed.
     """
     now = now or timezone.now()
-    # Not a visibility rule (those live on the QuerySet): the hand-off from
-    # scheduled to published, done here and nowhere else.
-    published_count = Post.objects.filter(status=Post.Status.SCHEDULED, published_at__lte=now).update(
+    published_count = Post.objects.due_for_publishing(now).update(
         status=Post.Status.PUBLISHED, last_modified=now
     )
     if published_count:

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch
 from django.utils import timezone
 
 PUBLISHED = "published"
+SCHEDULED = "scheduled"
 SEARCH_CONFIG = "english"
 # Columns a teaser never shows ("results are too large": defer the body).
 HEAVY_COLUMNS = ("body", "body_html", "search_vector")
@@ -38,6 +39,10 @@ class PostQuerySet(models.QuerySet):
     def published(self):
         """What the public may see: published, and not dated in the future."""
         return self.filter(status=PUBLISHED, published_at__lte=timezone.now())
+
+    def due_for_publishing(self, now):
+        """Scheduled posts whose time has come (publish_due_posts hands them over)."""
+        return self.filter(status=SCHEDULED, published_at__lte=now)
 
     def for_teasers(self):
         """Exactly what inc/post/teaser.html touches: two queries for any page size."""

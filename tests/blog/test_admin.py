@@ -246,3 +246,16 @@ def test_non_staff_users_are_sent_to_the_admin_login(client, db):
     response = client.get(CHANGELIST_URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_publish_action_makes_a_future_dated_post_public_now(admin_client, post_factory):
+    post = post_factory(status=Post.Status.DRAFT, published_at=timezone.now() + datetime.timedelta(days=3))
+
+    admin_client.post(
+        reverse("admin:blog_post_changelist"), {"action": "publish", "_selected_action": [post.pk]}
+    )
+
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+    assert post.published_at <= timezone.now()
+    assert Post.objects.published().filter(pk=post.pk).exists()

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -60,3 +61,19 @@ def test_make_published_posts_creates_tagged_posts_newest_first(published_posts,
     posts = published_posts(3, tags=[tag])
     assert list(Post.objects.published().values_list("id", flat=True)) == [post.id for post in posts]
     assert Post.tags.through.objects.filter(tag=tag).count() == 3
+
+
+def test_saving_a_published_post_dated_in_the_future_schedules_it(post_factory):
+    """It then goes live through publish_due_posts, which refreshes the cached lists."""
+    in_two_hours = timezone.now() + datetime.timedelta(hours=2)
+    post = post_factory(status=Post.Status.PUBLISHED, published_at=in_two_hours)
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED
+    assert not Post.objects.published().filter(pk=post.pk).exists()
+
+
+def test_a_scheduled_post_needs_a_date(post_factory):
+    post = post_factory.build(status=Post.Status.SCHEDULED, published_at=None)
+    with pytest.raises(ValidationError) as error:
+        post.clean()
+    assert "published_at" in error.value.message_dict
