@@ -4,6 +4,7 @@ the Redis cache and broker, and the S3 endpoint. Nothing here is mocked."""
 import pytest
 from django.core.cache import cache
 
+from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
 
 
@@ -39,3 +40,15 @@ def post_factory(db):
 def published_posts(db):
     """make_published_posts(count, author=..., category=..., tags=...): many rows, few INSERTs."""
     return make_published_posts
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker thread consuming `high` and `low` from the real Redis broker (slot db)."""
+    from celery.contrib.testing.worker import start_worker
+
+    with celery_app.connection_for_write() as connection:
+        for queue in ("high", "low"):
+            connection.default_channel.queue_purge(queue)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]) as worker:
+        yield worker

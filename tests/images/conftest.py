@@ -121,26 +121,3 @@ def broker_messages():
         return received
 
     return read
-
-
-@pytest.fixture
-def thumbnail_worker(transactional_db):
-    """A real Celery worker thread consuming `high` and `low` from the real Redis broker (slot db)."""
-    from celery.contrib.testing.worker import start_worker
-
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]) as worker:
-        yield worker
-
-
-def wait_for(condition, timeout=30.0):
-    """Poll a real side effect (a row, an object in the bucket); never a bare sleep."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    return condition()

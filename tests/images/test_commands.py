@@ -4,11 +4,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.images.models import LibraryImage
-from tests.images.conftest import wait_for
+from tests.polling import wait_for
 
 
 def test_regenerate_thumbnails_queues_low_priority_tasks_that_a_worker_completes(
-    thumbnail_worker, image_upload, capsys
+    celery_worker_thread, image_upload, capsys
 ):
     library_images = [
         LibraryImage.objects.create(

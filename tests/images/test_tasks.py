@@ -9,7 +9,7 @@ from apps.blog.models import Post
 from apps.images.forms import STORAGE_DOWN_MESSAGE, ImageUploadFormMixin
 from apps.images.models import LibraryImage
 from project.celery import app as celery_app
-from tests.images.conftest import wait_for
+from tests.polling import wait_for
 
 
 def stored_thumbnails(model, pk, field_name):
@@ -32,7 +32,7 @@ def test_thumbnail_tasks_ack_late_retry_with_backoff_and_are_time_limited():
         assert task.soft_time_limit < task.time_limit
 
 
-def test_worker_fills_thumbnails_after_the_upload_commits(thumbnail_worker, image_upload, post_factory):
+def test_worker_fills_thumbnails_after_the_upload_commits(celery_worker_thread, image_upload, post_factory):
     post = post_factory(hero_image=image_upload("harbour.jpg"))
 
     thumbnails = wait_for(lambda: stored_thumbnails(Post, post.pk, "hero_thumbnails"))
