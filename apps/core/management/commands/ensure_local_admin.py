@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +23,8 @@ class Command(BaseCommand):
             admin_user.set_password(LOCAL_ADMIN_PASSWORD)
             admin_user.save(update_fields=["password"])
         state = "created" if created else "exists"
+        address = os.environ.get("BROADSHEET_RUN_ADDRESS", "127.0.0.1:8000")
         self.stdout.write(
-            f"Local admin ({state}): http://127.0.0.1:8000/admin/ "
+            f"Local admin ({state}): http://{address}/admin/ "
             f"user {LOCAL_ADMIN_USERNAME!r}, password {LOCAL_ADMIN_PASSWORD!r}"
         )
