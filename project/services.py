@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -374,8 +375,24 @@ def start_redis(name: str) -> None:
         raise ServiceError(f"{name} did not answer PING on port {instance['port']}:\n{log_tail(log_file)}")
 
 
+def redis_is_ours(name: str) -> bool:
+    """Whether the Redis on the instance's port is the one our pid file names.
+
+    Another checkout (or a system Redis) may listen on the port: it must never
+    receive our SHUTDOWN."""
+    our_pid = read_pid_line(SERVICES_DIR / name / "redis.pid")
+    try:
+        info = redis_command(REDIS_INSTANCES[name]["port"], "INFO", "server").decode(errors="replace")
+    except OSError:
+        return False
+    served_by = re.search(r"process_id:(\d+)", info)
+    return our_pid is not None and served_by is not None and int(served_by.group(1)) == our_pid
+
+
 def stop_redis(name: str) -> None:
     instance = REDIS_INSTANCES[name]
+    if port_is_open(instance["port"]) and not redis_is_ours(name):
+        raise ServiceError(f"something not started from {PROJECT_ROOT} still serves port {instance['port']}")
     with contextlib.suppress(OSError):
         reply = redis_command(instance["port"], *instance["shutdown"])
         if reply.startswith(b"-"):
