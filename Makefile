@@ -21,6 +21,8 @@ run: setup demo-data local-admin ## Set everything up, then run web, worker and 
 
 test: setup browser-packages ## Run the test suite with coverage against real Postgres, Redis and S3
 	BROADSHEET_PG_FAST=1 $(PY) -m project.services start
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff check and ruff format --check
