@@ -74,7 +74,32 @@ def decode_cursor(cursor):
     return EPOCH + datetime.timedelta(microseconds=microseconds), pk
 
 
-class KeysetPage:
+class LazyPage:
+    """What a template reads of a page: its rows, evaluated on first use.
+
+    Subclasses define `_rows_and_more`: (the page's rows, whether a next page
+    exists), from one query of per_page + 1 rows.
+    """
+
+    @property
+    def object_list(self):
+        return self._rows_and_more[0]
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+
+class KeysetPage(LazyPage):
     """One page of a queryset ordered newest first by (published_at, id).
 
     Built from the request's query string; evaluated on first use.
@@ -129,19 +154,6 @@ class KeysetPage:
         return rows, more
 
     @property
-    def object_list(self):
-        return self._rows_and_more[0]
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def __bool__(self):
-        return bool(self.object_list)
-
-    @property
     def has_next(self):
         """Older posts exist (always true when we came back from them)."""
         return self._rows_and_more[1] if self.direction != "before" else True
@@ -151,10 +163,6 @@ class KeysetPage:
         if self.direction is None:
             return False
         return self._rows_and_more[1] if self.direction == "before" else True
-
-    @property
-    def has_other_pages(self):
-        return self.has_next or self.has_previous
 
     def _query_string(self, **cursor):
         params = {key: value for key, value in self.query_params.items() if key not in ("after", "before")}
@@ -172,7 +180,7 @@ class KeysetPage:
         return self._query_string(before=encode_cursor(first.published_at, first.pk))
 
 
-class OffsetPage:
+class OffsetPage(LazyPage):
     """A count-free numbered page for lists with no index order (ranked search).
 
     Fetches per_page + 1 rows; `?page=` must be a plain integer from 1 to
@@ -205,19 +213,6 @@ class OffsetPage:
         return rows[: self.per_page], len(rows) > self.per_page and self.number < self.max_pages
 
     @property
-    def object_list(self):
-        return self._rows_and_more[0]
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def __bool__(self):
-        return bool(self.object_list)
-
-    @property
     def is_first(self):
         return self.number == 1
 
@@ -228,10 +223,6 @@ class OffsetPage:
     @property
     def has_previous(self):
         return self.number > 1
-
-    @property
-    def has_other_pages(self):
-        return self.has_next or self.has_previous
 
     def _query_string(self, number):
         params = {key: value for key, value in self.query_params.items() if key != "page"}
