@@ -19,6 +19,7 @@ from django.utils.http import http_date, urlencode
 from .fragments import render_fragment
 from .keys import FLUSH_PARAM, response_key
 from .pages import FLUSH_REQUESTED_ATTRIBUTE, READ_ONLY_ATTRIBUTE, flush_page, page_state, wants_flush
+from .recent import recent_responses
 from .versions import version_timestamp
 
 
@@ -72,10 +73,30 @@ def render_whole_response(request, view, args, kwargs, cache_key):
         )
     except UncacheableResponse as uncacheable:
         return uncacheable.response
+    return response_from(content, headers)
+
+
+def response_from(content, headers):
     response = HttpResponse(content)
     for name, value in headers.items():
         response.headers[name] = value
     return response
+
+
+def anonymous_response(request, view, args, kwargs, cache_key):
+    """(response, etag, last_modified) from Redis in one round trip, or rendered.
+
+    A full page that can be validated is also remembered by this process."""
+    page_state(request, prefetch_keys=[cache_key])
+    etag, last_modified = page_validators(request)
+    response = None
+    if etag is not None:
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = render_whole_response(request, view, args, kwargs, cache_key)
+        if etag is not None and response.status_code == 200:
+            recent_responses.set(cache_key, (response.content, dict(response.headers), etag, last_modified))
+    return response, etag, last_modified
 
 
 def http_cached(page_params=()):
@@ -99,13 +120,13 @@ def http_cached(page_params=()):
                 return response
 
             cache_key = response_key(request.build_absolute_uri(f"{request.path}?{request.GET.urlencode()}"))
-            page_state(request, prefetch_keys=[cache_key])
-            etag, last_modified = page_validators(request)
-            response = None
-            if etag is not None:
+            remembered = recent_responses.get(cache_key)
+            if remembered is not None:
+                content, headers, etag, last_modified = remembered
                 response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-            if response is None:
-                response = render_whole_response(request, view, args, kwargs, cache_key)
+                response = response or response_from(content, headers)
+            else:
+                response, etag, last_modified = anonymous_response(request, view, args, kwargs, cache_key)
             if etag is not None and response.status_code in (200, 304):
                 response.headers["ETag"] = etag
                 response.headers["Last-Modified"] = http_date(last_modified)

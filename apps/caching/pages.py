@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .keys import FLUSH_PARAM, LIST_VERSION_KEY, page_flushed_key
+from .recent import recent_responses
 from .versions import list_version
 
 REQUEST_ATTRIBUTE = "_fragment_cache_page_state"
@@ -78,3 +79,4 @@ def flush_page(path):
     built before this moment counts as stale when it is read for this path.
     """
     cache.set(page_flushed_key(path), time.time(), timeout=settings.CACHE_TTL_FOREVER * 3)
+    recent_responses.clear()

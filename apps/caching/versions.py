@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from django.core.cache import cache
 
 from .keys import LIST_VERSION_KEY
+from .recent import recent_responses
 
 
 def new_version_token():
@@ -33,6 +34,7 @@ def list_version():
 def bump_list_version():
     """Make every list fragment and page validator stale. Call on commit."""
     cache.set(LIST_VERSION_KEY, new_version_token(), timeout=None)
+    recent_responses.clear()
 
 
 def version_timestamp(token):
