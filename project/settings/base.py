@@ -226,8 +226,9 @@ CACHE_TTL_FOREVER = 60 * 60 * 24 * 7
 # readers within this many seconds, conditional requests cost no rendering.
 CACHE_HTTP_MAX_AGE = 60
 # How long each process may answer an anonymous page from its own memory
-# (apps/caching/recent.py); 0 turns that layer off.
-CACHE_PROCESS_SECONDS = 1
+# (apps/caching/recent.py); BROADSHEET_CACHE_PROCESS_SECONDS=0 turns that layer
+# off, to compare it with Redis alone.
+CACHE_PROCESS_SECONDS = int(os.environ.get("BROADSHEET_CACHE_PROCESS_SECONDS", "1"))
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_processors.cache_timeouts")
 
 # django-redis logs every ignored error; readers of the log need one line a minute.
