@@ -136,8 +136,8 @@ STATICFILES_FINDERS = [
 ]
 PIPELINE = {
     "PIPELINE_ENABLED": True,
-    "CSS_COMPRESSOR": None,
-    "JS_COMPRESSOR": None,
+    "CSS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
+    "JS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
     "STYLESHEETS": {
         "site": {
             "source_filenames": ["css/site.css"],
