@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from apps.blog.sitemaps import SITEMAPS
 from apps.blog.views import robots_txt
+from apps.caching.http import http_cached
 from apps.core.views import healthz
 
 urlpatterns = [
@@ -13,11 +14,17 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        http_cached()(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path(
+        "sitemap-<section>.xml",
+        # Sitemap pages are numbered by ?p=, the only parameter that changes them.
+        http_cached(("p",))(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("", include("apps.blog.urls")),
 ]
 

@@ -39,6 +39,9 @@ def page_urls(site):
         "feed_rss": reverse("blog:feed_rss"),
         "feed_atom": reverse("blog:feed_atom"),
         "search": reverse("blog:search") + "?q=harbour",
+        "sitemap": reverse("sitemap"),
+        "sitemap_posts": reverse("sitemap_section", args=["posts"]),
+        "sitemap_pages": reverse("sitemap_section", args=["pages"]),
     }
 
 
@@ -57,6 +60,10 @@ COLD_QUERIES = {
     "feed_atom": 1,
     # results + tags
     "search": 2,
+    # the sections' page counts (approximate), then their rows (tests/blog/test_query_counts.py)
+    "sitemap": 3,
+    "sitemap_posts": 3,
+    "sitemap_pages": 1,
 }
 
 
