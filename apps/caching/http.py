@@ -4,8 +4,9 @@ Anonymous pages get a short public max-age and validators built from the list
 version (which every public change bumps) and the page's flush time, so a
 conditional request is answered with 304 from one cache read: no query, no
 rendering. A warm anonymous page is one cache read too: the whole response is
-fetched in the same round trip. Signed-in users get private pages that always
-revalidate, rendered from the shared fragments.
+fetched in the same round trip, and for the next second this process answers
+it from memory without asking Redis (apps/caching/recent.py). Signed-in users
+get private pages that always revalidate, rendered from the shared fragments.
 """
 
 import hashlib
