@@ -5,7 +5,8 @@ from django.urls import include, path
 
 from apps.blog.sitemaps import SITEMAPS
 from apps.blog.views import robots_txt
-from apps.caching.http import http_cached
+from apps.caching.pipeline import public_page
+from apps.core.pagination import canonical_page_number
 from apps.core.views import healthz
 
 urlpatterns = [
@@ -14,14 +15,14 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        http_cached()(sitemap_views.index),
+        public_page()(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
         # Sitemap pages are numbered by ?p=, the only parameter that changes them.
-        http_cached(("p",))(sitemap_views.sitemap),
+        public_page({"p": canonical_page_number})(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

@@ -4,7 +4,7 @@ the Redis cache and broker, and the S3 endpoint. Nothing here is mocked."""
 import pytest
 from django.core.cache import cache
 
-from apps.caching.recent import recent_responses
+from apps.caching.process_cache import process_cache
 from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
 
@@ -14,10 +14,10 @@ def empty_cache():
     """Each test starts with a cold cache (the test Redis database only, and
     this process's memory of recent responses)."""
     cache.clear()
-    recent_responses.clear()
+    process_cache.clear()
     yield
     cache.clear()
-    recent_responses.clear()
+    process_cache.clear()
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
+from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.admin_paginators import ApproximateCountPaginator
 from apps.images.admin import ImageUploadAdminMixin
 
 from .models import Author, Category, Post, Tag
-from .signals import expire_lists_on_commit
 
 
 @admin.register(Post)

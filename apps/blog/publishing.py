@@ -1,9 +1,8 @@
 """Scheduled publishing: posts dated for later go live when their time comes."""
 
-from django.db import transaction
 from django.utils import timezone
 
-from apps.caching.versions import bump_list_version
+from apps.caching.invalidation import expire_lists_on_commit
 
 from .models import Post
 
@@ -20,5 +19,5 @@ def publish_due_posts(now=None):
         status=Post.Status.PUBLISHED, last_modified=now
     )
     if published_count:
-        transaction.on_commit(bump_list_version)
+        expire_lists_on_commit()
     return published_count

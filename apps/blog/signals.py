@@ -9,19 +9,14 @@ version otherwise). Queryset updates send no signals: publish_due_posts and
 the admin's bulk actions bump the version themselves.
 """
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from apps.caching.versions import bump_list_version
+from apps.caching.invalidation import expire_lists_on_commit
 from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
-
-
-def expire_lists_on_commit():
-    transaction.on_commit(bump_list_version, robust=True)
 
 
 def touch_posts(posts):

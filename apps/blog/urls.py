@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from apps.caching.http import http_cached
+from apps.caching.pipeline import public_page
 
 from . import views
 from .feeds import LatestPostsAtomFeed, LatestPostsFeed
@@ -42,6 +42,6 @@ urlpatterns = [
     path("archive/<yyyy:year>/", views.archive_year, name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("search/", views.search, name="search"),
-    path("feeds/rss/", http_cached()(LatestPostsFeed()), name="feed_rss"),
-    path("feeds/atom/", http_cached()(LatestPostsAtomFeed()), name="feed_atom"),
+    path("feeds/rss/", public_page()(LatestPostsFeed()), name="feed_rss"),
+    path("feeds/atom/", public_page()(LatestPostsAtomFeed()), name="feed_atom"),
 ]

@@ -17,36 +17,47 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.caching.http import http_cached, private_page
-from apps.caching.objects import cached_object
-from apps.core.pagination import KeysetPage, OffsetPage
+from apps.caching.pipeline import cached_row, private_page, public_page
+from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
 
 from . import popularity
 from .models import Author, Category, Post, Tag
 
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_PAGES = 20
-# The only query parameters that change a list page; any other never reaches
-# the view, a template or a cache key (apps.caching.http).
-LIST_PAGE_PARAMS = ("after", "before")
-SEARCH_PAGE_PARAMS = ("q", "page")
 
 
-def _keyset_page(request, queryset):
-    return KeysetPage(queryset, request.GET, settings.BLOG_POSTS_PER_PAGE)
+def canonical_search_text(text):
+    """Search words spelled one way: NUL dropped (PostgreSQL refuses it),
+    whitespace collapsed, cut to SEARCH_MAX_LENGTH; None when nothing is left."""
+    return " ".join(text.replace("\x00", "").split())[:SEARCH_MAX_LENGTH].strip() or None
 
 
-@http_cached(LIST_PAGE_PARAMS)
+# The only query parameters that change a page, with their one spelling: any
+# other parameter or spelling is redirected to the canonical URL (apps/caching/pipeline.py).
+LIST_PAGE_PARAMS = {"after": canonical_cursor, "before": canonical_cursor}
+SEARCH_PAGE_PARAMS = {"q": canonical_search_text, "page": canonical_page_number}
+list_page = public_page(LIST_PAGE_PARAMS)
+
+
+def post_list(request, template_name, posts, list_key, **context):
+    """Every list page: one keyset page of `posts` (lazy: a cached list never
+    runs its query), in a template extending blog/post_list.html, whose outer
+    fragment varies on `list_key`."""
+    page = KeysetPage(posts, request.GET, settings.BLOG_POSTS_PER_PAGE)
+    return TemplateResponse(request, template_name, {"page": page, "list_key": list_key, **context})
+
+
+@list_page
 @require_GET
 def home(request):
-    posts = Post.objects.published().for_teasers()
-    return TemplateResponse(request, "blog/home.html", {"page": _keyset_page(request, posts)})
+    return post_list(request, "blog/home.html", Post.objects.published().for_teasers(), "home")
 
 
-@http_cached()
+@public_page()
 @require_GET
 def post_detail(request, slug):
-    post = cached_object(
+    post = cached_row(
         request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
     )
     popularity.remember_post(post)
@@ -83,34 +94,32 @@ def post_preview(request, pk):
     return response
 
 
-@http_cached(LIST_PAGE_PARAMS)
+@list_page
 @require_GET
 def category_detail(request, slug):
-    category = cached_object(request, "category", slug, lambda: get_object_or_404(Category, slug=slug))
+    category = cached_row(request, "category", slug, lambda: get_object_or_404(Category, slug=slug))
     posts = Post.objects.published().filter(category=category).for_teasers()
-    context = {"category": category, "page": _keyset_page(request, posts)}
-    return TemplateResponse(request, "blog/category_detail.html", context)
+    return post_list(
+        request, "blog/category_detail.html", posts, f"category:{category.pk}", category=category
+    )
 
 
-@http_cached(LIST_PAGE_PARAMS)
+@list_page
 @require_GET
 def tag_detail(request, slug):
-    tag = cached_object(
+    tag = cached_row(
         request, "tag", slug, lambda: get_object_or_404(Tag.objects.only("id", "name", "slug"), slug=slug)
     )
     posts = Post.objects.published().tagged(tag).for_teasers()
-    return TemplateResponse(
-        request, "blog/tag_detail.html", {"tag": tag, "page": _keyset_page(request, posts)}
-    )
+    return post_list(request, "blog/tag_detail.html", posts, f"tag:{tag.pk}", tag=tag)
 
 
-@http_cached(LIST_PAGE_PARAMS)
+@list_page
 @require_GET
 def author_detail(request, slug):
-    author = cached_object(request, "author", slug, lambda: get_object_or_404(Author, slug=slug))
+    author = cached_row(request, "author", slug, lambda: get_object_or_404(Author, slug=slug))
     posts = Post.objects.published().filter(author=author).for_teasers()
-    context = {"author": author, "page": _keyset_page(request, posts)}
-    return TemplateResponse(request, "blog/author_detail.html", context)
+    return post_list(request, "blog/author_detail.html", posts, f"author:{author.pk}", author=author)
 
 
 def _archive_date(year, month=1):
@@ -120,7 +129,7 @@ def _archive_date(year, month=1):
         raise Http404("No such date.") from None
 
 
-@http_cached(LIST_PAGE_PARAMS)
+@list_page
 @require_GET
 def archive_year(request, year):
     archive_date = _archive_date(year)
@@ -130,24 +139,25 @@ def archive_year(request, year):
         for month in (datetime.date(year, number, 1) for number in range(1, 13))
         if month <= timezone.localdate()
     ]
-    context = {"archive_date": archive_date, "months": months, "page": _keyset_page(request, posts)}
-    return TemplateResponse(request, "blog/archive_year.html", context)
+    return post_list(
+        request, "blog/archive_year.html", posts, f"archive:{year}", archive_date=archive_date, months=months
+    )
 
 
-@http_cached(LIST_PAGE_PARAMS)
+@list_page
 @require_GET
 def archive_month(request, year, month):
     archive_date = _archive_date(year, month)
     posts = Post.objects.published().in_month(year, month).for_teasers()
-    context = {"archive_date": archive_date, "page": _keyset_page(request, posts)}
-    return TemplateResponse(request, "blog/archive_month.html", context)
+    return post_list(
+        request, "blog/archive_month.html", posts, f"archive:{year}-{month:02d}", archive_date=archive_date
+    )
 
 
-@http_cached(SEARCH_PAGE_PARAMS)
+@public_page(SEARCH_PAGE_PARAMS)
 @require_GET
 def search(request):
-    # Cut very long input, and drop NUL, which PostgreSQL refuses in any string.
-    search_text = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    search_text = canonical_search_text(request.GET.get("q", "")) or ""
     page = None
     if search_text:
         results = Post.objects.published().for_teasers().search(search_text)

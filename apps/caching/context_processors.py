@@ -1,16 +1,15 @@
 from django.conf import settings
-from django.utils.functional import lazy
 
-from .pages import page_list_version
+from .pipeline import LIST_VERSION
 
 
 def cache_timeouts(request):
-    """The chapter's TTL constants for {% cache %} tags, and the list version
-    for outer list keys (read from the cache only if a template uses it)."""
+    """The chapter's TTL constants for {% cache %} tags, set once in settings, and
+    LIST_VERSION, which stamps a fragment with the list version (apps/caching/pipeline.py)."""
     return {
         "SHORT_TTL": settings.CACHE_TTL_SHORT,
         "MIDDLE_TTL": settings.CACHE_TTL_MIDDLE,
         "LONG_TTL": settings.CACHE_TTL_LONG,
         "FOREVER_TTL": settings.CACHE_TTL_FOREVER,
-        "LIST_VERSION": lazy(page_list_version, str)(request),
+        "LIST_VERSION": LIST_VERSION,
     }

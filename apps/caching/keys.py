@@ -1,7 +1,9 @@
 """Every cache key the caching app writes, built in one place.
 
 Keys are readable up to the hash (`fragment:post_teaser:<md5>`), so the debug
-toolbar and `redis-cli --scan` show which fragment a key belongs to.
+toolbar and `redis-cli --scan` show which entry a key belongs to. No key holds
+the list version: entries that depend on it are stamped with it instead
+(apps/caching/pipeline.py).
 """
 
 import hashlib
@@ -41,11 +43,11 @@ def page_flushed_key(path):
     return f"page-flushed:{path}"
 
 
-def object_key(object_name, list_version, lookup):
-    return fragment_key(f"object:{object_name}", [list_version, lookup])
+def row_key(row_name, lookup):
+    """A row a page needs before any fragment (the post of a post page)."""
+    return fragment_key(f"row:{row_name}", [lookup])
 
 
-def response_key(absolute_url):
-    """A whole anonymous response, by scheme, host, path and kept parameters;
-    its list version is checked inside the stored copy (see render_fragment)."""
-    return fragment_key("response", [absolute_url])
+def response_key(page_address):
+    """A whole anonymous response, by the page's address (host, path and query)."""
+    return fragment_key("response", [page_address])

@@ -2,11 +2,11 @@ import threading
 
 from debug_toolbar.panels import Panel
 
-from .fragments import fragment_cache_used
+from .pipeline import cache_entry_used
 
 
 class FragmentCachePanel(Panel):
-    """Debug toolbar panel: each {% cache %} fragment of the request and
+    """Debug toolbar panel: each cached entry of the request (fragments, rows) and
     whether it was a hit, a stale copy, a miss or rendered uncached."""
 
     title = "Fragments"
@@ -15,10 +15,10 @@ class FragmentCachePanel(Panel):
     def enable_instrumentation(self):
         self.fragments = []
         self.thread_id = threading.get_ident()
-        fragment_cache_used.connect(self.record_fragment)
+        cache_entry_used.connect(self.record_fragment)
 
     def disable_instrumentation(self):
-        fragment_cache_used.disconnect(self.record_fragment)
+        cache_entry_used.disconnect(self.record_fragment)
 
     def record_fragment(self, sender, fragment_name, cache_key, outcome, **kwargs):
         if threading.get_ident() == self.thread_id:

@@ -16,9 +16,11 @@ Laziness: a view builds the page object without touching the database and
 hands it to the template; the one query runs when the template first iterates
 the page or asks has_next, so a cached fragment that never looks costs nothing.
 
-A cursor is "<published_at as integer microseconds since the epoch>.<id>".
-Anything else (letters, negative, zero-length, out of range) is a 404, as is an
-empty page that is not the first one.
+A cursor is "<published_at as integer microseconds since the epoch>.<id>", in
+ASCII digits. Anything else (letters, negative, zero-length, out of range) is a
+404, as is an empty page that is not the first one. canonical_cursor() gives a
+cursor's one spelling (no leading zeros), so that the caching pipeline can send
+every other spelling of a page to its canonical URL.
 """
 
 import datetime
@@ -31,7 +33,10 @@ from django.utils.functional import cached_property
 
 # At most 17 digits of microseconds (before the year 5000) and 18 of id (below
 # bigint's limit): every cursor that matches is a valid datetime and id.
-CURSOR_PATTERN = re.compile(r"^(\d{1,17})\.(\d{1,18})$")
+# ASCII digits only, matched whole (fullmatch: `$` would also match before a newline).
+CURSOR_PATTERN = re.compile(r"([0-9]{1,17})\.([0-9]{1,18})")
+# A page number of search results or sitemaps: 1 to 999,999.
+PAGE_NUMBER_PATTERN = re.compile(r"[0-9]{1,6}")
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
@@ -67,11 +72,24 @@ def encode_cursor(published_at, pk):
 
 def decode_cursor(cursor):
     """(datetime, id) from a cursor string, or Http404."""
-    match = CURSOR_PATTERN.match(cursor)
+    match = CURSOR_PATTERN.fullmatch(cursor)
     if not match:
         raise Http404("Malformed page cursor.")
     microseconds, pk = (int(group) for group in match.groups())
     return EPOCH + datetime.timedelta(microseconds=microseconds), pk
+
+
+def canonical_cursor(cursor):
+    """The one spelling of a cursor, for a page's canonical URL; Http404 if malformed."""
+    return encode_cursor(*decode_cursor(cursor))
+
+
+def canonical_page_number(number):
+    """`?page=` or a sitemap's `?p=` spelled one way: None for the first page
+    (its URL has no number), Http404 for anything but a positive integer."""
+    if not PAGE_NUMBER_PATTERN.fullmatch(number) or int(number) < 1:
+        raise Http404("Invalid page number.")
+    return None if int(number) == 1 else str(int(number))
 
 
 class LazyPage:
@@ -189,10 +207,7 @@ class OffsetPage(LazyPage):
     """
 
     def __init__(self, queryset, query_params, per_page, max_pages):
-        raw_number = query_params.get("page", "1")
-        if not raw_number.isascii() or not raw_number.isdigit() or len(raw_number) > 6:
-            raise Http404("Invalid page number.")
-        self.number = int(raw_number)
+        self.number = int(canonical_page_number(query_params.get("page", "1")) or 1)
         if not 1 <= self.number <= max_pages:
             raise Http404("Invalid page number.")
         self.queryset = queryset

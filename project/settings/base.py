@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Layers 1-3 of the caching pipeline: warm anonymous pages are answered
+    # here, before sessions, authentication, CSRF and URL resolution.
+    "apps.caching.pipeline.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -226,9 +229,10 @@ CACHE_TTL_FOREVER = 60 * 60 * 24 * 7
 # readers within this many seconds, conditional requests cost no rendering.
 CACHE_HTTP_MAX_AGE = 60
 # How long each process may answer an anonymous page from its own memory
-# (apps/caching/recent.py); BROADSHEET_CACHE_PROCESS_SECONDS=0 turns that layer
-# off, to compare it with Redis alone.
+# (apps/caching/process_cache.py); BROADSHEET_CACHE_PROCESS_SECONDS=0 turns that
+# layer off, to compare it with Redis alone. Its memory is bounded in bytes.
 CACHE_PROCESS_SECONDS = int(os.environ.get("BROADSHEET_CACHE_PROCESS_SECONDS", "1"))
+CACHE_PROCESS_MAX_BYTES = 8 * 1024 * 1024
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_processors.cache_timeouts")
 
 # django-redis logs every ignored error; readers of the log need one line a minute.

@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 
 from apps.caching.keys import fragment_key
-from tests.caching.conftest import render_template
+from tests.support.rendering import render_template
 
 
 def test_toolbar_panel_lists_each_fragment_with_its_outcome(anonymous_request, settings):

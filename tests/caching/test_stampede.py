@@ -1,5 +1,6 @@
-"""Stampede protection: when a hot fragment expires, one process rebuilds it
-while the others serve the previous copy. Threads against the real Redis."""
+"""Stampede protection: when a hot fragment expires, one request rebuilds it
+while the others serve the previous copy. Threads against the real Redis,
+coordinated by events, never by sleeping."""
 
 import threading
 import time
@@ -7,52 +8,57 @@ import time
 import pytest
 from django.core.cache import cache
 
-from apps.caching.keys import fragment_key
-from tests.caching.conftest import SlowValue, render_template
+from apps.caching.keys import fragment_key, rebuild_lock_key
+from apps.caching.pipeline import Entry
+from tests.support.rendering import BlockingValue, CountingValue, render_template
 
 SOURCE = "{% cache 600 hot_list %}{{ value }}{% endcache %}"
+KEY = fragment_key("hot_list", [])
 
 
-def render_concurrently(requests, value):
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
+def store_expired_copy(html):
+    an_hour_ago = time.time() - 3600
+    cache.set(KEY, Entry(html, an_hour_ago, an_hour_ago - 600, None), timeout=600)
 
-    def render(index, request):
-        barrier.wait()
-        results[index] = render_template(SOURCE, request, value=value)
 
-    threads = [threading.Thread(target=render, args=pair) for pair in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def render_in_thread(request, value):
+    """Start a render of SOURCE in a thread; return (thread, results list)."""
+    results = []
+    thread = threading.Thread(target=lambda: results.append(render_template(SOURCE, request, value=value)))
+    thread.start()
+    return thread, results
 
 
 def test_expired_fragment_is_rebuilt_once_while_others_serve_the_stale_copy(anonymous_request):
-    cache_key = fragment_key("hot_list", [])
-    an_hour_ago = time.time() - 3600
-    cache.set(cache_key, ("stale", an_hour_ago, an_hour_ago - 600, "any version"), timeout=600)
-    # Slow enough that the second request asks while the first still renders.
-    value = SlowValue("rebuilt", seconds=0.5)
+    store_expired_copy("stale")
+    value = BlockingValue("rebuilt")
 
-    results = render_concurrently([anonymous_request(), anonymous_request()], value)
+    rebuilder, rebuilt = render_in_thread(anonymous_request(), value)
+    assert value.rendering.wait(timeout=10)
+    # The first request holds the rebuild lock and is mid-render: the second serves the old copy.
+    meanwhile = render_template(SOURCE, anonymous_request(), value=value)
+    value.release.set()
+    rebuilder.join(timeout=10)
 
+    assert meanwhile == "stale"
+    assert rebuilt == ["rebuilt1"]
     assert value.renders == 1
-    assert sorted(results) == ["rebuilt1", "stale"]
-    assert cache.get(cache_key)[0] == "rebuilt1"
+    assert cache.get(KEY).value == "rebuilt1"
+    assert cache.get(rebuild_lock_key(KEY)) is None
 
 
-def test_missing_fragment_is_stored_once_and_the_others_render_without_waiting(anonymous_request):
-    value = SlowValue("built", seconds=0.5)
+def test_with_no_copy_to_serve_each_request_renders_its_own_without_waiting(anonymous_request):
+    value = BlockingValue("built")
 
-    results = render_concurrently([anonymous_request(), anonymous_request()], value)
+    first, first_result = render_in_thread(anonymous_request(), value)
+    assert value.rendering.wait(timeout=10)
+    second_result = render_template(SOURCE, anonymous_request(), value=value)
+    value.release.set()
+    first.join(timeout=10)
 
-    # Nothing to serve: the one without the lock renders for itself, unstored.
-    assert value.renders == 2
-    assert sorted(results) == ["built1", "built2"]
-    assert cache.get(fragment_key("hot_list", []))[0] in results
-    assert cache.get(fragment_key("hot_list", []) + ":rebuilding") is None
+    assert (first_result, second_result) == (["built1"], "built2")
+    assert cache.get(KEY).value in ("built1", "built2")
+    assert cache.get(rebuild_lock_key(KEY)) is None
 
 
 def test_rebuild_lock_is_released_when_rendering_fails(anonymous_request):
@@ -60,8 +66,9 @@ def test_rebuild_lock_is_released_when_rendering_fails(anonymous_request):
         def __str__(self):
             raise RuntimeError("template bug")
 
+    store_expired_copy("stale")
     with pytest.raises(RuntimeError, match="template bug"):
         render_template(SOURCE, anonymous_request(), value=Broken())
 
-    assert cache.get(fragment_key("hot_list", []) + ":rebuilding") is None
-    assert render_template(SOURCE, anonymous_request(), value=SlowValue()) == "fresh1"
+    assert cache.get(rebuild_lock_key(KEY)) is None
+    assert render_template(SOURCE, anonymous_request(), value=CountingValue()) == "fresh1"

@@ -1,0 +1,419 @@
+"""The caching pipeline: every layer a reader's request meets, in order.
+
+    1. HTTP validators   a conditional request whose ETag or Last-Modified
+                         still holds gets 304: no body, no SQL, no template
+    2. process memory    this process's last second of anonymous responses
+    3. whole response    the page as last rendered, in Redis
+    4. the view          @public_page: the page's canonical URL (a 301 for any
+                         other spelling), private pages for staff, the flush
+    5. rows              the object a page needs first (cached_row)
+    6. fragments         Russian dolls: {% cache %} lists, teasers, articles
+    7. the database      whatever no layer above could answer
+
+Layers 1 to 3 run in PageCacheMiddleware, placed right after the security and
+static-file middleware: a warm anonymous page is answered before sessions,
+authentication, CSRF, messages and URL resolution run. It takes GET and HEAD
+requests that carry no session cookie, and finds a response only under the
+exact address it was stored for; everything else (staff, previews, the flush
+parameter, POSTs, other spellings of a page's URL) goes on to the view. The
+middleware also stores what the view marked public, on its way out, with the
+headers of every middleware inside it.
+
+One gate: page_cache(request) reads, in one Redis round trip, the list version,
+the time the page was last flushed and, for the middleware, the page's whole
+response. With caching switched off (BROADSHEET_CACHE=off) or Redis out of
+reach it says so (`usable` is False), and every layer renders as if it were
+empty, without another cache call.
+
+Every entry expires in one of two ways, by what it shows:
+- its own objects: their last_modified is part of its key (key-based
+  expiration: a teaser, the article of a post page);
+- the lists: it is stamped with the list version it was built for, and under
+  any other version it counts as absent (whole responses, lists, rows; a
+  template writes LIST_VERSION among a fragment's vary-on values). The stamp,
+  not the key, carries the version, so the middleware reads a response and the
+  current version in the same round trip, and each page keeps a single copy
+  however often the lists change.
+Within its version an entry is fresh for its jittered timeout. Past it, one
+request rebuilds it under a short lock while the others keep serving the stale
+copy (stampede protection); with no copy at all each request renders its own.
+"""
+
+import hashlib
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.dispatch import Signal
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.encoding import escape_uri_path
+from django.utils.http import http_date, parse_http_date_safe, urlencode
+
+from .invalidation import flush_page, list_version, version_timestamp
+from .keys import (
+    FLUSH_PARAM,
+    LIST_VERSION_KEY,
+    fragment_key,
+    page_flushed_key,
+    rebuild_lock_key,
+    response_key,
+    row_key,
+)
+from .process_cache import RememberedResponse, process_cache
+
+logger = logging.getLogger(__name__)
+
+# Sent for every entry read, with its name, key and outcome; the debug
+# toolbar's fragment panel listens to it.
+cache_entry_used = Signal()
+HIT, STALE, MISS, REBUILT, FLUSHED, UNCACHED = "hit", "stale", "miss", "rebuilt", "flushed", "uncached"
+# Longer than any page takes to render; a crashed rebuilder frees it by itself.
+REBUILD_LOCK_SECONDS = 30
+# Headers a 304 repeats from the full response (RFC 9110, 15.4.5).
+NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "ETag", "Expires", "Last-Modified", "Vary")
+
+
+class ListVersionMarker:
+    """LIST_VERSION in a template's {% cache %}: stamp the fragment with the list version."""
+
+    def __str__(self):
+        return "LIST_VERSION"
+
+
+LIST_VERSION = ListVersionMarker()
+
+
+# ---------------------------------------------------------------- the gate
+
+
+@dataclass(frozen=True)
+class PageCache:
+    """What one request knows of the cache, read once (one round trip)."""
+
+    usable: bool
+    list_version: str = ""
+    flushed_at: float = 0
+    # Entries read in the same round trip: {cache key: Entry or None}.
+    prefetched: dict = field(default_factory=dict)
+    # Staff previews read entries but never write what readers get.
+    read_only: bool = False
+
+
+def page_cache(request, prefetch_keys=()):
+    """The request's PageCache; the first call reads it, with `prefetch_keys`."""
+    state = getattr(request, "page_cache", None)
+    if state is None:
+        state = request.page_cache = read_page_cache(request.path, prefetch_keys)
+    return state
+
+
+def read_page_cache(path, prefetch_keys=(), *, read_only=False):
+    if not settings.CACHE_ENABLED:
+        return PageCache(usable=False)
+    flushed_key = page_flushed_key(path)
+    found = cache.get_many([LIST_VERSION_KEY, flushed_key, *prefetch_keys])
+    version = found.get(LIST_VERSION_KEY) or list_version()
+    if version is None:
+        # Redis is out of reach: render everything, ask it nothing more.
+        return PageCache(usable=False)
+    return PageCache(
+        usable=True,
+        list_version=version,
+        flushed_at=found.get(flushed_key, 0),
+        prefetched={key: found.get(key) for key in prefetch_keys},
+        read_only=read_only,
+    )
+
+
+def wants_flush(request):
+    """The editorial `?flush-the-cache`: staff only, or anyone could make every
+    request render uncached (a denial-of-service door)."""
+    if FLUSH_PARAM not in request.GET or page_cache(request).read_only:
+        return False
+    return request.user.is_authenticated and request.user.is_staff
+
+
+# ---------------------------------------------------------------- stored entries
+
+
+class Entry(NamedTuple):
+    value: object
+    fresh_until: float
+    built_at: float
+    # The list version it was built for; None when its key says what it depends on.
+    list_version: str | None
+
+
+def jitter(seconds, variance=0.2):
+    """The chapter's ±20% jitter, so entries stored together expire apart."""
+    return random.randint(int(seconds * (1 - variance)), int(seconds * (1 + variance)))
+
+
+def store_entry(key, value, timeout, list_version=None):
+    now = time.time()
+    if timeout is None:
+        cache.set(key, Entry(value, float("inf"), now, list_version), timeout=None)
+        return
+    fresh_for = jitter(timeout)
+    # Kept twice as long as it is fresh, so a stale copy is there to serve while one request rebuilds.
+    cache.set(key, Entry(value, now + fresh_for, now, list_version), timeout=fresh_for * 2)
+
+
+def read_entry(state, key, per_list_version):
+    """The stored Entry, or None when absent or built for other lists."""
+    entry = state.prefetched[key] if key in state.prefetched else cache.get(key)
+    if entry is None or (per_list_version and entry.list_version != state.list_version):
+        return None
+    return entry
+
+
+def is_fresh(entry, state):
+    return time.time() < entry.fresh_until and entry.built_at >= state.flushed_at
+
+
+def cached_entry(request, name, key, timeout, build, *, per_list_version):
+    """Layers 5 and 6: the entry's value from the cache, or from build() when needed."""
+    state = page_cache(request)
+    if not state.usable:
+        return _used(name, key, UNCACHED, build())
+    stamp = state.list_version if per_list_version else None
+    if wants_flush(request):
+        value = build()
+        store_entry(key, value, timeout, stamp)
+        return _used(name, key, FLUSHED, value)
+
+    entry = read_entry(state, key, per_list_version)
+    if entry is not None and is_fresh(entry, state):
+        return _used(name, key, HIT, entry.value)
+    if state.read_only or request.user.is_authenticated:
+        return _used(name, key, UNCACHED, build())
+    if entry is None:
+        value = build()
+        store_entry(key, value, timeout, stamp)
+        return _used(name, key, MISS, value)
+    if not cache.add(rebuild_lock_key(key), 1, timeout=REBUILD_LOCK_SECONDS):
+        return _used(name, key, STALE, entry.value)
+    try:
+        value = build()
+        store_entry(key, value, timeout, stamp)
+    finally:
+        cache.delete(rebuild_lock_key(key))
+    return _used(name, key, REBUILT, value)
+
+
+def _used(name, key, outcome, value):
+    logger.debug("cache entry %s %s (%s)", name, outcome, key)
+    cache_entry_used.send(sender=None, fragment_name=name, cache_key=key, outcome=outcome)
+    return value
+
+
+# ---------------------------------------------------------------- layers 1-3: the middleware
+
+
+def page_address(request):
+    """What a whole response is stored under: host, path and the query as spelled."""
+    return f"{request.get_host()}{request.path}?{request.META.get('QUERY_STRING', '')}"
+
+
+class PageCacheMiddleware:
+    """Answer warm anonymous pages before the rest of the middleware runs, and
+    store the pages @public_page marks public on their way out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not may_share_pages(request):
+            return self.get_response(request)
+        key = response_key(page_address(request))
+
+        remembered = process_cache.get(key)
+        if remembered is not None:
+            return respond(request, _used("response", key, HIT, remembered))
+
+        state = page_cache(request, prefetch_keys=[key])
+        if not state.usable:
+            return self.get_response(request)
+        entry = read_entry(state, key, per_list_version=True)
+        if entry is None:
+            return self.render_and_store(request, key, state)
+        remembered = RememberedResponse(*entry.value)
+        if is_fresh(entry, state):
+            process_cache.set(key, remembered)
+            return respond(request, _used("response", key, HIT, remembered))
+        if not cache.add(rebuild_lock_key(key), 1, timeout=REBUILD_LOCK_SECONDS):
+            return respond(request, _used("response", key, STALE, remembered))
+        try:
+            return self.render_and_store(request, key, state)
+        finally:
+            cache.delete(rebuild_lock_key(key))
+
+    def render_and_store(self, request, key, state):
+        response = self.get_response(request)
+        if request.method == "GET" and is_shareable(response):
+            remembered = RememberedResponse(response.content, dict(response.headers))
+            store_entry(key, tuple(remembered), settings.CACHE_TTL_SHORT, state.list_version)
+            process_cache.set(key, remembered)
+        return response
+
+
+def may_share_pages(request):
+    """GET or HEAD, caching on, and no session cookie: nobody is signed in."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.CACHE_ENABLED
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def is_shareable(response):
+    """A complete 200 that the view marked public and that sets no cookie."""
+    cache_control = {directive.strip() for directive in response.get("Cache-Control", "").split(",")}
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "public" in cache_control
+        and "private" not in cache_control
+    )
+
+
+def respond(request, remembered):
+    """The remembered response, or a 304 when the client's copy is current."""
+    etag = remembered.headers.get("ETag")
+    last_modified = remembered.headers.get("Last-Modified")
+    if etag is not None:
+        not_modified = get_conditional_response(request, etag=etag, last_modified=_timestamp(last_modified))
+        if not_modified is not None:
+            for name in NOT_MODIFIED_HEADERS:
+                if name in remembered.headers:
+                    not_modified.headers[name] = remembered.headers[name]
+            return not_modified
+    return HttpResponse(remembered.content, headers=remembered.headers)
+
+
+def _timestamp(http_date_value):
+    return parse_http_date_safe(http_date_value) if http_date_value else None
+
+
+# ---------------------------------------------------------------- layer 4: the view
+
+
+def public_page(page_params=None):
+    """For every readers' page. `page_params` maps each query parameter that
+    changes the page to a function giving its canonical spelling (None to
+    drop it, Http404 when invalid); any other parameter, or another spelling,
+    is answered with a permanent redirect to the canonical URL, so one page is
+    stored once whatever the spelling.
+
+    Anonymous readers get a public page with validators built from the list
+    version (a 304 from one cache read), which the middleware then stores.
+    Signed-in users get a private page that always revalidates, rendered from
+    the shared fragments; staff may flush it.
+    """
+    page_params = page_params or {}
+
+    def decorator(view):
+        @wraps(view)
+        def public_view(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            canonical_query = canonical_page_query(request.GET, page_params)
+            if request.META.get("QUERY_STRING", "") != canonical_query and not wants_flush(request):
+                return redirect_to_query(request, canonical_query)
+            if request.user.is_authenticated:
+                return staff_page(request, view, args, kwargs)
+            state = page_cache(request)
+            if not state.usable:
+                return view(request, *args, **kwargs)
+            etag, last_modified = page_validators(state, request)
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None:
+                response = view(request, *args, **kwargs)
+            if response.status_code in (200, 304):
+                response.headers["ETag"] = etag
+                response.headers["Last-Modified"] = http_date(last_modified)
+            patch_cache_control(response, public=True, max_age=settings.CACHE_HTTP_MAX_AGE)
+            return response
+
+        return public_view
+
+    return decorator
+
+
+def canonical_page_query(query_params, page_params):
+    """The page's own parameters, each spelled one way, in declared order."""
+    kept = []
+    for name, canonical in page_params.items():
+        spelled = query_params.get(name)
+        value = None if spelled is None else canonical(spelled)
+        if value is not None:
+            kept.append((name, value))
+    return urlencode(kept)
+
+
+def redirect_to_query(request, query):
+    path = escape_uri_path(request.path)
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+
+
+def page_validators(state, request):
+    """(ETag, Last-Modified seconds) of an anonymous page in this list version."""
+    page_identity = f"{request.path}?{request.META.get('QUERY_STRING', '')}"
+    validator_source = "\n".join([state.list_version, repr(state.flushed_at), page_identity])
+    digest = hashlib.md5(validator_source.encode(), usedforsecurity=False).hexdigest()
+    last_modified = max(version_timestamp(state.list_version).timestamp(), state.flushed_at)
+    return f'W/"{digest}"', int(last_modified)
+
+
+def staff_page(request, view, args, kwargs):
+    if wants_flush(request):
+        # Readers' whole responses, rows and fragments of this page are rebuilt too.
+        flush_page(request.path)
+    response = view(request, *args, **kwargs)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def private_page(view):
+    """For staff-only pages (previews): never stored by a shared cache; they
+    read entries but never write what readers get."""
+
+    @wraps(view)
+    def private_view(request, *args, **kwargs):
+        request.page_cache = read_page_cache(request.path, read_only=True)
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    return private_view
+
+
+# ---------------------------------------------------------------- layer 5: rows
+
+
+def cached_row(request, row_name, lookup, load):
+    """load() (a row, or Http404), cached per list version: every change a page
+    shows bumps it, so a cached row is never older than what readers may see.
+    A 404 is never stored, so an unknown slug always asks the database."""
+    return cached_entry(
+        request, f"row:{row_name}", row_key(row_name, lookup), settings.CACHE_TTL_MIDDLE, load,
+        per_list_version=True,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- layer 6: fragments
+
+
+def cached_fragment(request, fragment_name, vary_on, timeout, render):
+    """The engine behind {% cache %}: LIST_VERSION among `vary_on` stamps the
+    fragment with the list version; every other value is part of its key."""
+    per_list_version = any(value is LIST_VERSION for value in vary_on)
+    key = fragment_key(fragment_name, [value for value in vary_on if value is not LIST_VERSION])
+    return cached_entry(request, fragment_name, key, timeout, render, per_list_version=per_list_version)

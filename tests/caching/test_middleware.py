@@ -1,0 +1,193 @@
+"""Layers 1-3 in PageCacheMiddleware: warm anonymous pages answered before
+sessions, authentication and URL resolution; every spelling of a page's URL
+but one redirected, so one page is stored once."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.blog.models import Post
+from apps.caching.invalidation import bump_list_version
+from apps.caching.process_cache import process_cache
+from apps.core.pagination import encode_cursor
+
+
+@pytest.fixture
+def posts(published_posts, author_factory, category_factory, tag_factory):
+    return published_posts(30, author=author_factory(), category=category_factory(), tags=[tag_factory()])
+
+
+def response_keys():
+    return cache.keys("fragment:response:*")
+
+
+def test_a_warm_page_is_answered_before_sessions_authentication_and_the_view(client, posts):
+    cold = client.get("/")
+    process_cache.clear()
+
+    warm = client.get("/")
+
+    assert warm.content == cold.content
+    # The inner middleware never ran: no session, no user on the request.
+    assert hasattr(cold.wsgi_request, "user")
+    assert not hasattr(warm.wsgi_request, "user")
+    assert not hasattr(warm.wsgi_request, "session")
+
+
+def test_a_stored_page_keeps_the_headers_of_every_middleware_it_skips(client, posts):
+    cold = client.get("/")
+    process_cache.clear()
+    warm = client.get("/")
+
+    for header in ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Vary", "X-Frame-Options"):
+        assert warm[header] == cold[header], header
+    assert warm["Vary"] == "Cookie"
+
+
+def test_a_conditional_request_gets_304_from_the_middleware(client, posts):
+    etag = client.get("/")["ETag"]
+    process_cache.clear()
+
+    response = client.get("/", headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert response["Cache-Control"]
+    assert not hasattr(response.wsgi_request, "user")
+
+
+def test_a_request_with_a_session_cookie_goes_to_the_view(client, admin_client, posts):
+    client.get("/")
+
+    staff = admin_client.get("/")
+
+    assert hasattr(staff.wsgi_request, "user")
+    assert "private" in staff["Cache-Control"]
+    assert len(response_keys()) == 1
+
+
+def test_staff_pages_are_never_stored(admin_client, posts):
+    admin_client.get("/")
+
+    assert response_keys() == []
+
+
+def test_a_page_is_stored_once_however_often_the_lists_change(client, posts):
+    for _ in range(5):
+        client.get("/")
+        bump_list_version()
+    client.get("/")
+
+    assert len(response_keys()) == 1
+    assert len(cache.keys("fragment:post_list:*")) == 1
+
+
+def test_a_publish_is_on_the_next_anonymous_request(
+    client, posts, post_factory, django_capture_on_commit_callbacks
+):
+    client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_factory(title="Breaking news", published_at=timezone.now())
+
+    assert b"Breaking news" in client.get("/").content
+
+
+def spellings(posts):
+    """Other spellings of the home page after the 10th post, and of the first search and sitemap pages."""
+    tenth = Post.objects.published().order_by("-published_at", "-id")[9]
+    cursor = encode_cursor(tenth.published_at, tenth.pk)
+    canonical = f"/?after={cursor}"
+    return canonical, [
+        f"/?after=JUNK&after={cursor}",
+        f"/?after=0{cursor}",
+        f"/?after={cursor}&utm_source=newsletter",
+        f"/?utm_source=x&after={cursor}",
+        f"/?after={cursor}&flush-the-cache",
+    ]
+
+
+def test_every_other_spelling_of_a_page_is_redirected_to_the_canonical_url(client, posts):
+    canonical, other_spellings = spellings(posts)
+
+    for spelling in other_spellings:
+        response = client.get(spelling)
+        assert response.status_code == 301, spelling
+        assert response["Location"] == canonical, spelling
+    assert response_keys() == []
+    assert client.get(canonical).status_code == 200
+    assert len(response_keys()) == 1
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("/search/?q=news%20%20", "/search/?q=news"),
+        ("/search/?q=%20news", "/search/?q=news"),
+        ("/search/?q=news&page=01", "/search/?q=news"),
+        ("/search/?q=news&page=02", "/search/?q=news&page=2"),
+        ("/search/?page=2&q=news", "/search/?q=news&page=2"),
+        ("/search/?q=", "/search/"),
+        ("/sitemap-posts.xml?p=01", "/sitemap-posts.xml"),
+        ("/sitemap-posts.xml?p=x&p=1", "/sitemap-posts.xml"),
+        ("/feeds/atom/?format=json", "/feeds/atom/"),
+        ("/?flush-the-cache", "/"),
+    ],
+)
+def test_search_sitemap_and_feed_spellings_are_redirected(client, posts, spelling, canonical):
+    response = client.get(spelling)
+
+    assert response.status_code == 301
+    assert response["Location"] == canonical
+    assert response_keys() == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/?after=12.34%0A",
+        "/?after=%D9%A1%D9%A2.3",
+        "/?after=-1.2",
+        "/?before=1.2&after=1.2",
+        "/search/?q=news&page=0",
+        "/search/?q=news&page=1000000",
+        "/sitemap-posts.xml?p=-1",
+        "/sitemap-posts.xml?p=+1",
+    ],
+)
+def test_malformed_page_parameters_are_404_not_stored(client, posts, query):
+    response = client.get(query, follow=True)
+
+    assert response.status_code == 404
+    assert response_keys() == []
+
+
+def test_a_page_past_the_last_one_is_never_stored(client, posts):
+    oldest = Post.objects.published().order_by("published_at", "id").first()
+
+    response = client.get("/", {"after": encode_cursor(oldest.published_at, oldest.pk)})
+
+    assert response.status_code == 404
+    assert response_keys() == []
+
+
+def test_post_requests_pass_through(client, posts):
+    response = client.post("/")
+
+    assert response.status_code == 405
+    assert response_keys() == []
+
+
+def test_cache_switch_off_leaves_the_middleware_out(client, posts, settings):
+    settings.CACHE_ENABLED = False
+
+    client.get("/")
+    response = client.get("/")
+
+    assert hasattr(response.wsgi_request, "user")
+    assert response_keys() == []
+
+
+def test_reverse_of_list_pages_is_canonical(posts):
+    """Links the site makes are the canonical spelling (no redirect for readers)."""
+    assert reverse("blog:home") == "/"

@@ -1,0 +1,29 @@
+"""The SQL budget of every public page, in one table: the exact number of
+queries a page runs cold (cache off, or an empty cache); warm, every page runs
+none. tests/blog/test_query_counts.py pins them with the cache off (20 and 100
+per page, first and deep page), tests/caching/test_pages.py with a cold and a
+warm cache."""
+
+QUERY_BUDGETS = {
+    # teasers, then their tags (one Prefetch)
+    "home": 2,
+    "archive_year": 2,
+    "archive_month": 2,
+    # the category, tag or author row, then teasers and tags
+    "category": 3,
+    "tag": 3,
+    "author": 3,
+    # post with author and category, its tags, neighbours (one UNION), related ids, related rows
+    "post": 5,
+    "feed_rss": 1,
+    "feed_atom": 1,
+    # ranked matches with snippets, then their tags; no COUNT for the page links
+    "search": 2,
+    # the posts section's page count (the planner's estimate, then an exact count
+    # because it is small), then the list pages' one UNION
+    "sitemap": 3,
+    "sitemap_posts": 3,
+    "sitemap_pages": 1,
+}
+
+LIST_PAGES = ("home", "archive_year", "archive_month", "category", "tag", "author")
