@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
-.PHONY: help run test lint format bench setup system-packages browser-packages services services-stop services-status \
+.PHONY: help run test lint format bench setup system-packages browser-packages bench-packages services services-stop services-status \
         services-reset migrate demo-data local-admin clean
 
 help: ## List the targets
@@ -33,7 +33,7 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: setup ## Benchmarks side by side with their baselines; writes docs/performance.md
+bench: setup bench-packages ## Benchmarks side by side with their baselines; writes docs/performance.md
 	$(PY) -m tests.bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
@@ -51,6 +51,9 @@ system-packages: ## Install the Debian packages the services need (PostgreSQL, R
 
 browser-packages: ## Install Debian's chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=chromium
+
+bench-packages: ## Install Debian's wrk for the benchmarks, if missing
+	@command -v wrk >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=wrk
 
 $(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)

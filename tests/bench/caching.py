@@ -1,13 +1,19 @@
-"""Issue 5's scenario: the cached page against its floor and its baselines.
+"""The cached page against its floor, a static file and Django's own per-site cache.
 
-In one run, per database size, Locust against gunicorn with deploy settings:
+In one run, per database size, wrk against gunicorn with deploy settings, the
+rows interleaved over several rounds (median requests/s) so that a busy
+moment of the machine does not favour one row:
 
 - *floor*: a Django view returning "hello" through the full middleware stack
-  (bench URLconf only): no page can be served faster by this Django;
-- *naive*: the chapter's N+1 list (/bench/naive/, never cached);
-- *optimized, uncached*: the home page on a server started with
-  BROADSHEET_CACHE=off (its two queries and every template, each request);
-- *cached, warm*: the home page with its fragments in Redis (no SQL).
+  (bench URLconf only): no view can be served faster by this Django;
+- *static file*: the site's CSS served by whitenoise through the same gunicorn;
+- *Django's per-site cache*: the home page with Django's Update/FetchFromCache
+  middleware around the uncached site (what a user would reach for instead);
+- *Broadsheet, Redis only*: the home page answered by PageCacheMiddleware from
+  Redis (one round trip), each process's memory switched off;
+- *Broadsheet*: as deployed, the process memory in front of Redis;
+- *optimized, uncached* and *naive*: the same page with the cache off, and the
+  chapter's N+1 list.
 
 The cold page cannot be load-tested (the first request warms it), so its
 latency is measured one request at a time over HTTP: after emptying the
@@ -15,6 +21,9 @@ benchmark's Redis database (everything cold), and after dropping only the list
 version (the Russian doll: the list rebuilds, its teasers are reused).
 """
 
+import contextlib
+import os
+import re
 import statistics
 import time
 import urllib.error
@@ -26,12 +35,14 @@ from project import services
 
 from .harness import (
     BENCH_REDIS_DB,
+    WRK_CONNECTIONS,
     gunicorn_server,
     machine_description,
     markdown_table,
-    run_load,
+    run_wrk,
     say,
     today,
+    warm_up,
     with_redis_db,
 )
 
@@ -101,20 +112,33 @@ def cold_latencies(base_url, bench_cache):
     }
 
 
-def load_row(database, label, base_url, path, floor_rps=None):
-    say(f"load: {database.posts} {label}")
-    load = run_load(base_url, path, f"caching {database.posts} {label}")
-    ratio = f"{load.requests_per_second / floor_rps:.0%}" if floor_rps else "100% (floor)"
-    row = [
-        f"{database.posts:,}",
-        label,
-        f"{load.requests_per_second:.1f}",
-        ratio,
-        f"{load.p50_ms:.0f}",
-        f"{load.p99_ms:.0f}",
-        load.failures,
-    ]
-    return row, load.requests_per_second
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+STATIC_CSS = re.compile(rb'href="(/static/css/site[^"]*\.css)"')
+
+
+def site_cache(database):
+    return ServerVariant(database, "site-cache", {"BENCH_DJANGO_SITE_CACHE": "1"})
+
+
+def static_css_path(base_url):
+    with urllib.request.urlopen(base_url + HOME, timeout=60) as response:  # noqa: S310 - loopback
+        return STATIC_CSS.search(response.read()).group(1).decode()
+
+
+def interleaved_throughput(targets):
+    """{label: LoadResult with the median requests/s} over ROUNDS rounds of every target in turn."""
+    for base_url, path in targets.values():
+        warm_up(base_url, path)
+    results = {label: [] for label in targets}
+    for round_number in range(ROUNDS):
+        say(f"wrk round {round_number + 1} of {ROUNDS}")
+        for label, (base_url, path) in targets.items():
+            results[label].append(run_wrk(base_url, path, WRK_SECONDS))
+    return {
+        label: sorted(runs, key=lambda run: run.requests_per_second)[len(runs) // 2]
+        for label, runs in results.items()
+    }
 
 
 def run(databases):
@@ -122,20 +146,40 @@ def run(databases):
     bench_cache = redis.Redis.from_url(with_redis_db(services.CACHE_URL, BENCH_REDIS_DB))
     for database in databases:
         bench_cache.flushdb()
-        with gunicorn_server(database) as base_url:
-            row, floor_rps = load_row(database, "floor: Django hello view", base_url, "/bench/hello/")
-            load_rows.append(row)
-            load_rows.append(load_row(database, "naive list", base_url, "/bench/naive/", floor_rps)[0])
-            warm_row = load_row(database, "home, cached, warm", base_url, HOME, floor_rps)[0]
-        with gunicorn_server(cache_off(database)) as base_url:
-            load_rows.append(load_row(database, "home, optimized, uncached", base_url, HOME, floor_rps)[0])
-            uncached_ms = statistics.median(timed_get(base_url, HOME) for _ in range(COLD_SAMPLES))
-        with gunicorn_server(redis_only(database)) as base_url:
-            label = "home, cached, warm, Redis only"
-            load_rows.append(load_row(database, label, base_url, HOME, floor_rps)[0])
+        with contextlib.ExitStack() as servers:
+            deployed = servers.enter_context(gunicorn_server(database))
+            uncached = servers.enter_context(gunicorn_server(cache_off(database)))
+            only_redis = servers.enter_context(gunicorn_server(redis_only(database)))
+            django_cache = servers.enter_context(gunicorn_server(site_cache(database)))
+            targets = {
+                "floor: Django hello view": (deployed, "/bench/hello/"),
+                "static CSS file (whitenoise)": (deployed, static_css_path(deployed)),
+                "home, Django's per-site cache": (django_cache, HOME),
+                "home, Broadsheet, Redis only": (only_redis, HOME),
+                "home, Broadsheet (process memory + Redis)": (deployed, HOME),
+                "home, optimized, uncached": (uncached, HOME),
+                "naive list, uncached": (deployed, "/bench/naive/"),
+            }
+            say(f"throughput: {database.posts} posts")
+            measured = interleaved_throughput(targets)
             say(f"cold latencies: {database.posts}")
-            latencies = cold_latencies(base_url, bench_cache)
-        load_rows.append(warm_row)
+            uncached_ms = statistics.median(timed_get(uncached, HOME) for _ in range(COLD_SAMPLES))
+            latencies = cold_latencies(only_redis, bench_cache)
+        floor = measured["floor: Django hello view"].requests_per_second
+        static = measured["static CSS file (whitenoise)"].requests_per_second
+        for label, load in measured.items():
+            load_rows.append(
+                [
+                    f"{database.posts:,}",
+                    label,
+                    f"{load.requests_per_second:.0f}",
+                    f"{load.requests_per_second / floor:.0%}",
+                    f"{load.requests_per_second / static:.0%}",
+                    f"{load.p50_ms:.2f}",
+                    f"{load.p99_ms:.2f}",
+                    load.failures,
+                ]
+            )
         cold_rows.append(
             [
                 f"{database.posts:,}",
@@ -145,19 +189,24 @@ def run(databases):
         )
     return "\n\n".join(
         [
-            "## Caching: Russian-doll fragments against the floor",
-            f"Measured {today()} on {machine_description()}.",
-            "*floor*: a Django view that returns `hello` through the whole middleware stack. *naive*: the "
-            "chapter's N+1 list. *home, optimized, uncached*: the home page (2 queries, every template "
-            "rendered) on a server started with `BROADSHEET_CACHE=off`. *home, cached, warm, Redis only*: "
-            "the same page for an anonymous reader, its whole response read from Redis together with the "
-            "list version in one round trip (0 queries, no template; tests/caching/test_pages.py pins "
-            "both counts), on a server started with `BROADSHEET_CACHE_PROCESS_SECONDS=0`. *home, cached, "
-            "warm*: as deployed, each process also answering from its memory of the last second "
-            "(apps/caching/recent.py), so a hot page asks Redis about once a second per process. "
-            "The ratio is requests/s against the floor of the same size; the issue's goal is 80% for "
-            "the warm page.",
-            markdown_table(["posts", "page", "req/s", "of floor", "p50 ms", "p99 ms", "failures"], load_rows),
+            "## Caching: the warm page against the floor, a static file and Django's per-site cache",
+            f"Measured {today()} on {machine_description()}; wrk (2 threads, {WRK_CONNECTIONS} "
+            f"connections) on the same cores, {ROUNDS} interleaved rounds of {WRK_SECONDS} s per row, "
+            "median requests/s.",
+            "*floor*: a Django view that returns `hello` through the whole middleware stack. *static CSS "
+            "file*: the site's stylesheet served by whitenoise through the same gunicorn. *Django's per-site "
+            "cache*: `UpdateCacheMiddleware`/`FetchFromCacheMiddleware` around the uncached site, whole "
+            "responses in the same Redis. *Broadsheet, Redis only*: the home page answered by "
+            "`PageCacheMiddleware` (apps/caching/pipeline.py) before sessions, authentication and URL "
+            "resolution, its response and the list version read in one Redis round trip, on a server "
+            "started with `BROADSHEET_CACHE_PROCESS_SECONDS=0`. *Broadsheet*: as deployed, each process "
+            "also answering from its memory of the last second. *optimized, uncached*: the home page "
+            "(2 queries, every template) with `BROADSHEET_CACHE=off`. *naive*: the chapter's N+1 list. "
+            "Warm pages run 0 queries (tests/caching/test_pages.py).",
+            markdown_table(
+                ["posts", "page", "req/s", "of floor", "of static file", "p50 ms", "p99 ms", "failures"],
+                load_rows,
+            ),
             f"### One request at a time (median of {COLD_SAMPLES}, ms over HTTP, Redis only)",
             "*everything cold*: the benchmark's Redis database emptied first. *list cold, teasers warm*: "
             "only the list version dropped, as a publish does: the outer fragment and its query rerun, "
