@@ -190,9 +190,12 @@ def run(databases):
     return "\n\n".join(
         [
             "## Caching: the warm page against the floor, a static file and Django's per-site cache",
-            f"Measured {today()} on {machine_description()}; wrk (2 threads, {WRK_CONNECTIONS} "
-            f"connections) on the same cores, {ROUNDS} interleaved rounds of {WRK_SECONDS} s per row, "
-            "median requests/s.",
+            f"Measured {today()} on "
+            + machine_description(
+                f"wrk (2 threads, {WRK_CONNECTIONS} connections) on the same cores, {ROUNDS} "
+                f"interleaved rounds of {WRK_SECONDS} s per row, median requests/s"
+            )
+            + ".",
             "*floor*: a Django view that returns `hello` through the whole middleware stack. *static CSS "
             "file*: the site's stylesheet served by whitenoise through the same gunicorn. *Django's per-site "
             "cache*: `UpdateCacheMiddleware`/`FetchFromCacheMiddleware` around the uncached site, whole "

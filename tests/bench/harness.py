@@ -75,7 +75,7 @@ def say(message):
 # ---------------------------------------------------------------- machine
 
 
-def machine_description():
+def machine_description(load=None):
     cpu_model = "unknown CPU"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -92,7 +92,8 @@ def machine_description():
     return (
         f"{cpu_model}, {os.cpu_count()} cores, {memory_gib:.0f} GiB RAM; "
         f"Python {platform.python_version()}, PostgreSQL {postgres_version}; "
-        f"gunicorn {GUNICORN_WORKERS} sync workers, Locust {LOAD_USERS} users for {LOAD_SECONDS}s per row, "
+        f"gunicorn {GUNICORN_WORKERS} sync workers, "
+        f"{load or f'Locust {LOAD_USERS} users for {LOAD_SECONDS}s per row'}, "
         "all on one machine over loopback"
     )
 
