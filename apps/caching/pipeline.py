@@ -53,7 +53,7 @@ from django.dispatch import Signal
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
-from django.utils.http import http_date, parse_http_date_safe, urlencode
+from django.utils.http import http_date, urlencode
 
 from .invalidation import flush_page, list_version, version_timestamp
 from .keys import (
@@ -65,7 +65,7 @@ from .keys import (
     response_key,
     row_key,
 )
-from .process_cache import RememberedResponse, process_cache
+from .process_cache import process_cache, remember
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ class PageCacheMiddleware:
         entry = read_entry(state, key, per_list_version=True)
         if entry is None:
             return self.render_and_store(request, key, state)
-        remembered = RememberedResponse(*entry.value)
+        remembered = remember(*entry.value)
         if is_fresh(entry, state):
             process_cache.set(key, remembered)
             return respond(request, _used("response", key, HIT, remembered))
@@ -257,8 +257,10 @@ class PageCacheMiddleware:
     def render_and_store(self, request, key, state):
         response = self.get_response(request)
         if request.method == "GET" and is_shareable(response):
-            remembered = RememberedResponse(response.content, dict(response.headers))
-            store_entry(key, tuple(remembered), settings.CACHE_TTL_SHORT, state.list_version)
+            remembered = remember(response.content, dict(response.headers))
+            store_entry(
+                key, (remembered.content, remembered.headers), settings.CACHE_TTL_SHORT, state.list_version
+            )
             process_cache.set(key, remembered)
         return response
 
@@ -286,20 +288,16 @@ def is_shareable(response):
 
 def respond(request, remembered):
     """The remembered response, or a 304 when the client's copy is current."""
-    etag = remembered.headers.get("ETag")
-    last_modified = remembered.headers.get("Last-Modified")
-    if etag is not None:
-        not_modified = get_conditional_response(request, etag=etag, last_modified=_timestamp(last_modified))
+    if remembered.etag is not None:
+        not_modified = get_conditional_response(
+            request, etag=remembered.etag, last_modified=remembered.last_modified
+        )
         if not_modified is not None:
             for name in NOT_MODIFIED_HEADERS:
                 if name in remembered.headers:
                     not_modified.headers[name] = remembered.headers[name]
             return not_modified
     return HttpResponse(remembered.content, headers=remembered.headers)
-
-
-def _timestamp(http_date_value):
-    return parse_http_date_safe(http_date_value) if http_date_value else None
 
 
 # ---------------------------------------------------------------- layer 4: the view

@@ -15,11 +15,23 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from django.conf import settings
+from django.utils.http import parse_http_date_safe
 
 
 class RememberedResponse(NamedTuple):
     content: bytes
     headers: dict
+    # Parsed once, so a conditional request costs no date parsing.
+    etag: str | None
+    last_modified: int | None
+
+
+def remember(content, headers):
+    """A response's body and headers, with its validators ready for a 304."""
+    last_modified = headers.get("Last-Modified")
+    return RememberedResponse(
+        content, headers, headers.get("ETag"), parse_http_date_safe(last_modified) if last_modified else None
+    )
 
 
 class ProcessCache:

@@ -4,13 +4,13 @@ import pytest
 
 from apps.caching import process_cache as process_cache_module
 from apps.caching.invalidation import bump_list_version
-from apps.caching.process_cache import ProcessCache, RememberedResponse, process_cache
+from apps.caching.process_cache import ProcessCache, process_cache, remember
 
 pytestmark = pytest.mark.django_db
 
 
 def remembered(size=10):
-    return RememberedResponse(b"x" * size, {"Content-Type": "text/html"})
+    return remember(b"x" * size, {"Content-Type": "text/html"})
 
 
 @pytest.fixture
