@@ -9,13 +9,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from apps.core.text import strip_control_characters
+
 from .querysets import PUBLISHED, PostQuerySet
 from .rendering import render_markdown
 
 SEARCH_CONFIG = "english"
 
 
-class Author(models.Model):
+class StripsControlCharacters:
+    """Every text column is saved without control characters: pasted into a
+    name, they reach feeds (XML refuses them) and search snippets."""
+
+    def save(self, *args, **kwargs):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if value:
+                    setattr(self, field.attname, strip_control_characters(value))
+        super().save(*args, **kwargs)
+
+
+class Author(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
@@ -38,7 +53,7 @@ class Author(models.Model):
         return reverse("blog:author", kwargs={"slug": self.slug})
 
 
-class Category(models.Model):
+class Category(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
@@ -55,7 +70,7 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
+class Tag(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=60)
     slug = models.SlugField(max_length=60, unique=True)
     last_modified = models.DateTimeField(auto_now=True)
@@ -70,7 +85,7 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
-class Post(models.Model):
+class Post(StripsControlCharacters, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
