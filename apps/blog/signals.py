@@ -7,6 +7,10 @@ change a reader can see also bumps the list version, once the transaction has
 committed (a reader rendering in between would store old rows under the new
 version otherwise). Queryset updates send no signals: publish_due_posts and
 the admin's bulk actions bump the version themselves.
+
+A post that stops being public (back to draft, dated later, deleted) also
+leaves "most read" once that commits: its title must not stay on every post
+page until the next decay.
 """
 
 from django.db import transaction
@@ -18,6 +22,7 @@ from apps.caching.versions import bump_list_version
 from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
+from .popularity import forget_posts_on_commit
 
 
 def expire_lists_on_commit():
@@ -36,10 +41,17 @@ def posts_tagged(tag_ids):
 
 
 @receiver(post_save, sender=Post)
-@receiver(post_delete, sender=Post)
 def post_changed(sender, instance, **kwargs):
     # Its own fragments follow last_modified (auto_now); lists follow the version.
     expire_lists_on_commit()
+    if not instance.is_public:
+        forget_posts_on_commit([instance.pk])
+
+
+@receiver(post_delete, sender=Post)
+def post_deleted(sender, instance, **kwargs):
+    expire_lists_on_commit()
+    forget_posts_on_commit([instance.pk])
 
 
 @receiver(m2m_changed, sender=Post.tags.through)

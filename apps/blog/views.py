@@ -8,7 +8,7 @@ no query.
 import datetime
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.caching.http import http_cached, private_page
 from apps.caching.objects import cached_object
+from apps.core.clients import client_address, is_same_origin
 from apps.core.pagination import KeysetPage, OffsetPage
 
 from . import popularity
@@ -65,8 +66,14 @@ def post_read(request, pk):
     """The post page's beacon: one increment in Redis per read, no SQL, never cached.
 
     No CSRF token: it changes nothing but a popularity score, and
-    navigator.sendBeacon cannot send one."""
-    popularity.count_post_view(pk)
+    navigator.sendBeacon cannot send one. Instead the browser must say the
+    beacon comes from our own page, and each reader counts once per post per
+    window, within a rate limit (apps.blog.popularity)."""
+    if not is_same_origin(request):
+        return HttpResponseForbidden()
+    outcome = popularity.count_post_view(pk, client_address(request))
+    if outcome is popularity.BeaconOutcome.RATE_LIMITED:
+        return HttpResponse(status=429, headers={"Retry-After": str(popularity.RATE_WINDOW_SECONDS)})
     return HttpResponse(status=204)
 
 
