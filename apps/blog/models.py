@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 
 from apps.core.text import strip_control_characters
 
-from .querysets import PUBLISHED, PostQuerySet
+from .querysets import PUBLISHED, ListPageQuerySet, PostQuerySet
 from .rendering import render_markdown
 
 SEARCH_CONFIG = "english"
@@ -43,6 +43,8 @@ class Author(StripsControlCharacters, models.Model):
     )
     last_modified = models.DateTimeField(auto_now=True)
 
+    objects = ListPageQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -59,6 +61,8 @@ class Category(StripsControlCharacters, models.Model):
     description = models.TextField(blank=True)
     last_modified = models.DateTimeField(auto_now=True)
 
+    objects = ListPageQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "categories"
@@ -74,6 +78,8 @@ class Tag(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=60)
     slug = models.SlugField(max_length=60, unique=True)
     last_modified = models.DateTimeField(auto_now=True)
+
+    objects = ListPageQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

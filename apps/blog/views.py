@@ -93,7 +93,12 @@ def post_preview(request, pk):
 @http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def category_detail(request, slug):
-    category = cached_object(request, "category", slug, lambda: get_object_or_404(Category, slug=slug))
+    category = cached_object(
+        request,
+        "category",
+        slug,
+        lambda: get_object_or_404(Category.objects.with_published_posts(), slug=slug),
+    )
     posts = Post.objects.published().filter(category=category).for_teasers()
     context = {"category": category, "page": _keyset_page(request, posts)}
     return TemplateResponse(request, "blog/category_detail.html", context)
@@ -103,7 +108,10 @@ def category_detail(request, slug):
 @require_GET
 def tag_detail(request, slug):
     tag = cached_object(
-        request, "tag", slug, lambda: get_object_or_404(Tag.objects.only("id", "name", "slug"), slug=slug)
+        request,
+        "tag",
+        slug,
+        lambda: get_object_or_404(Tag.objects.with_published_posts().only("id", "name", "slug"), slug=slug),
     )
     posts = Post.objects.published().tagged(tag).for_teasers()
     return TemplateResponse(
@@ -114,7 +122,9 @@ def tag_detail(request, slug):
 @http_cached(LIST_PAGE_PARAMS)
 @require_GET
 def author_detail(request, slug):
-    author = cached_object(request, "author", slug, lambda: get_object_or_404(Author, slug=slug))
+    author = cached_object(
+        request, "author", slug, lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug)
+    )
     posts = Post.objects.published().filter(author=author).for_teasers()
     context = {"author": author, "page": _keyset_page(request, posts)}
     return TemplateResponse(request, "blog/author_detail.html", context)
