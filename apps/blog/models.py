@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from apps.core.text import strip_control_characters
+from apps.images.uploads import UnguessableUploadTo
 
 from .querysets import PUBLISHED, ListPageQuerySet, PostQuerySet
 from .rendering import render_markdown
@@ -34,7 +35,7 @@ class Author(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
-    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    avatar = models.ImageField(upload_to=UnguessableUploadTo("avatars/"), max_length=255, blank=True)
     # Filled by the thumbnail task: {alias: {"url", "width", "height"}}, so a
     # render needs neither storage round-trips nor thumbnail queries.
     avatar_thumbnails = models.JSONField(default=dict, blank=True, editable=False)
@@ -106,7 +107,7 @@ class Post(StripsControlCharacters, models.Model):
     body = models.TextField(help_text="Markdown.")
     # Rendered and sanitized on save, so reading never renders Markdown.
     body_html = models.TextField(blank=True, editable=False)
-    hero_image = models.ImageField(upload_to="posts/%Y/%m/", blank=True)
+    hero_image = models.ImageField(upload_to=UnguessableUploadTo("posts/"), max_length=255, blank=True)
     hero_image_alt = models.CharField("hero image alt text", max_length=250, blank=True)
     # Filled by the thumbnail task: {alias: {"url", "width", "height"}}.
     hero_thumbnails = models.JSONField(default=dict, blank=True, editable=False)

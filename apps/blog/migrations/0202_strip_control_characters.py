@@ -30,7 +30,7 @@ def strip_stored_control_characters(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0005_admin_title_search_index"),
+        ("blog", "0201_unguessable_upload_names"),
     ]
 
     operations = [
