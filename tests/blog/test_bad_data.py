@@ -106,3 +106,23 @@ def test_atom_summary_is_escaped_as_the_site_escapes_it(client, post_factory):
     summary = feed.find(f"{ATOM}entry").find(f"{ATOM}summary")
     assert summary.get("type") == "html"
     assert summary.text == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_markup_in_titles_and_names_is_shown_as_text_on_every_page(client, post_factory, tag_factory):
+    """Template autoescaping: what editors type is text, never markup the page runs."""
+    attack = '<script>alert("x")</script>'
+    post = post_factory(title=f"Title {attack}", excerpt=f"Excerpt {attack}", tags=[tag_factory(name=attack)])
+    post.author.name = f"Author {attack}"
+    post.author.save()
+    post.category.name = f"Desk {attack}"
+    post.category.save()
+
+    for url in (
+        "/",
+        post.get_absolute_url(),
+        post.category.get_absolute_url(),
+        post.author.get_absolute_url(),
+    ):
+        content = client.get(url).content.decode()
+        assert attack not in content, url
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in content, url
