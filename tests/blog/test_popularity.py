@@ -156,7 +156,7 @@ def test_one_reader_counts_once_per_post_per_window(client, post_factory):
     assert most_read_posts()[0]["score"] == 2.0
 
 
-def test_a_reader_is_counted_again_once_the_window_has_passed(post_factory, settings):
+def test_a_reader_is_counted_again_once_the_window_has_passed(post_factory):
     """The window is a TTL on one key per reader and post (SET NX EX)."""
     post = post_factory()
     remember_post(post)
