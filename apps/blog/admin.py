@@ -12,6 +12,7 @@ from apps.core.admin_paginators import ApproximateCountPaginator
 from apps.images.admin import ImageUploadAdminMixin
 
 from .models import Author, Category, Post, Tag
+from .popularity import forget_posts_on_commit
 
 
 @admin.register(Post)
@@ -80,8 +81,10 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Unpublish selected posts (back to draft)")
     def unpublish(self, request, queryset):
+        unpublished_ids = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(status=Post.Status.DRAFT, last_modified=timezone.now())
         expire_lists_on_commit()
+        forget_posts_on_commit(unpublished_ids)
         self.message_user(
             request, ngettext("%d post unpublished.", "%d posts unpublished.", updated) % updated
         )

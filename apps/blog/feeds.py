@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Post
 
@@ -22,7 +23,9 @@ class LatestPostsFeed(Feed):
         return post.title
 
     def item_description(self, post):
-        return post.excerpt
+        # Feed readers take the description as HTML; the site shows the
+        # excerpt as text (autoescaped), so the feed escapes it too.
+        return escape(post.excerpt)
 
     def item_author_name(self, post):
         return post.author.name

@@ -9,17 +9,33 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .querysets import PUBLISHED, PostQuerySet
+from apps.core.text import strip_control_characters
+from apps.images.uploads import UnguessableUploadTo
+
+from .querysets import PUBLISHED, ListPageQuerySet, PostQuerySet
 from .rendering import render_markdown
 
 SEARCH_CONFIG = "english"
 
 
-class Author(models.Model):
+class StripsControlCharacters:
+    """Every text column is saved without control characters: pasted into a
+    name, they reach feeds (XML refuses them) and search snippets."""
+
+    def save(self, *args, **kwargs):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if value:
+                    setattr(self, field.attname, strip_control_characters(value))
+        super().save(*args, **kwargs)
+
+
+class Author(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
-    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    avatar = models.ImageField(upload_to=UnguessableUploadTo("avatars/"), max_length=255, blank=True)
     # Filled by the thumbnail task: {alias: {"url", "width", "height"}}, so a
     # render needs neither storage round-trips nor thumbnail queries.
     avatar_thumbnails = models.JSONField(default=dict, blank=True, editable=False)
@@ -27,6 +43,8 @@ class Author(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="author"
     )
     last_modified = models.DateTimeField(auto_now=True)
+
+    objects = ListPageQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -38,11 +56,13 @@ class Author(models.Model):
         return reverse("blog:author", kwargs={"slug": self.slug})
 
 
-class Category(models.Model):
+class Category(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     last_modified = models.DateTimeField(auto_now=True)
+
+    objects = ListPageQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -55,10 +75,12 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
+class Tag(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=60)
     slug = models.SlugField(max_length=60, unique=True)
     last_modified = models.DateTimeField(auto_now=True)
+
+    objects = ListPageQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -70,7 +92,7 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
-class Post(models.Model):
+class Post(StripsControlCharacters, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
@@ -85,7 +107,7 @@ class Post(models.Model):
     body = models.TextField(help_text="Markdown.")
     # Rendered and sanitized on save, so reading never renders Markdown.
     body_html = models.TextField(blank=True, editable=False)
-    hero_image = models.ImageField(upload_to="posts/%Y/%m/", blank=True)
+    hero_image = models.ImageField(upload_to=UnguessableUploadTo("posts/"), max_length=255, blank=True)
     hero_image_alt = models.CharField("hero image alt text", max_length=250, blank=True)
     # Filled by the thumbnail task: {alias: {"url", "width", "height"}}.
     hero_thumbnails = models.JSONField(default=dict, blank=True, editable=False)

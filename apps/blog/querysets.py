@@ -163,3 +163,16 @@ class PostQuerySet(models.QuerySet):
             )
             .order_by("-rank", "-published_at", "-id")
         )
+
+
+class ListPageQuerySet(models.QuerySet):
+    """Authors, categories and tags: each has a list page of its posts."""
+
+    def with_published_posts(self):
+        """Only those with a post the public may see, so that a name used by
+        drafts alone (a tag named after an embargoed story) has no page and no
+        sitemap entry. One EXISTS per row, answered by the first entry of a
+        published-posts index (tests/blog/test_indexes.py)."""
+        posts = self.model._meta.get_field("posts")
+        published_posts = posts.related_model.objects.published()
+        return self.filter(models.Exists(published_posts.filter(**{posts.field.name: models.OuterRef("pk")})))

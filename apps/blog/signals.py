@@ -7,6 +7,10 @@ change a reader can see also bumps the list version, once the transaction has
 committed (a reader rendering in between would store old rows under the new
 version otherwise). Queryset updates send no signals: publish_due_posts and
 the admin's bulk actions bump the version themselves.
+
+A post that stops being public (back to draft, dated later, deleted) also
+leaves "most read" once that commits: its title must not stay on every post
+page until the next decay.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
@@ -17,6 +21,7 @@ from apps.caching.invalidation import expire_lists_on_commit
 from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
+from .popularity import forget_posts_on_commit
 
 
 def touch_posts(posts):
@@ -31,10 +36,17 @@ def posts_tagged(tag_ids):
 
 
 @receiver(post_save, sender=Post)
-@receiver(post_delete, sender=Post)
 def post_changed(sender, instance, **kwargs):
     # Its own fragments follow last_modified (auto_now); lists follow the version.
     expire_lists_on_commit()
+    if not instance.is_public:
+        forget_posts_on_commit([instance.pk])
+
+
+@receiver(post_delete, sender=Post)
+def post_deleted(sender, instance, **kwargs):
+    expire_lists_on_commit()
+    forget_posts_on_commit([instance.pk])
 
 
 @receiver(m2m_changed, sender=Post.tags.through)

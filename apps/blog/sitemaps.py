@@ -34,7 +34,7 @@ class PostSitemap(Sitemap):
 
 
 class ListPageSitemap(Sitemap):
-    """Every category, tag and author page, in one UNION query."""
+    """Every category, tag and author page that has a published post, in one UNION query."""
 
     changefreq = "daily"
 
@@ -43,7 +43,10 @@ class ListPageSitemap(Sitemap):
         """Loaded once per request: the index reads them twice (page count and latest lastmod)."""
         columns = ("slug", "last_modified", "url_name")
         by_kind = [
-            model.objects.order_by().annotate(url_name=Value(url_name, CharField())).values(*columns)
+            model.objects.with_published_posts()
+            .order_by()
+            .annotate(url_name=Value(url_name, CharField()))
+            .values(*columns)
             for model, url_name in ((Category, "blog:category"), (Tag, "blog:tag"), (Author, "blog:author"))
         ]
         return list(by_kind[0].union(*by_kind[1:], all=True).order_by("url_name", "slug"))

@@ -1,3 +1,5 @@
+import datetime
+
 from django.urls import path, register_converter
 
 from apps.caching.pipeline import public_page
@@ -10,7 +12,12 @@ class FourDigitYearConverter:
     regex = "[0-9]{4}"
 
     def to_python(self, value):
-        return int(value)
+        year = int(value)
+        # An archive year runs to the next 1 January, which the last year
+        # datetime can hold (9999) does not have: out of range is no match, a 404.
+        if not datetime.MINYEAR <= year < datetime.MAXYEAR:
+            raise ValueError(f"No archive for year {year}.")
+        return year
 
     def to_url(self, value):
         return f"{int(value):04d}"

@@ -8,7 +8,7 @@ no query.
 import datetime
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.caching.pipeline import cached_row, private_page, public_page
+from apps.core.clients import client_address, is_same_origin
 from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
 
 from . import popularity
@@ -76,8 +77,14 @@ def post_read(request, pk):
     """The post page's beacon: one increment in Redis per read, no SQL, never cached.
 
     No CSRF token: it changes nothing but a popularity score, and
-    navigator.sendBeacon cannot send one."""
-    popularity.count_post_view(pk)
+    navigator.sendBeacon cannot send one. Instead the browser must say the
+    beacon comes from our own page, and each reader counts once per post per
+    window, within a rate limit (apps.blog.popularity)."""
+    if not is_same_origin(request):
+        return HttpResponseForbidden()
+    outcome = popularity.count_post_view(pk, client_address(request))
+    if outcome is popularity.BeaconOutcome.RATE_LIMITED:
+        return HttpResponse(status=429, headers={"Retry-After": str(popularity.RATE_WINDOW_SECONDS)})
     return HttpResponse(status=204)
 
 
@@ -97,7 +104,12 @@ def post_preview(request, pk):
 @list_page
 @require_GET
 def category_detail(request, slug):
-    category = cached_row(request, "category", slug, lambda: get_object_or_404(Category, slug=slug))
+    category = cached_row(
+        request,
+        "category",
+        slug,
+        lambda: get_object_or_404(Category.objects.with_published_posts(), slug=slug),
+    )
     posts = Post.objects.published().filter(category=category).for_teasers()
     return post_list(
         request, "blog/category_detail.html", posts, f"category:{category.pk}", category=category
@@ -108,7 +120,10 @@ def category_detail(request, slug):
 @require_GET
 def tag_detail(request, slug):
     tag = cached_row(
-        request, "tag", slug, lambda: get_object_or_404(Tag.objects.only("id", "name", "slug"), slug=slug)
+        request,
+        "tag",
+        slug,
+        lambda: get_object_or_404(Tag.objects.with_published_posts().only("id", "name", "slug"), slug=slug),
     )
     posts = Post.objects.published().tagged(tag).for_teasers()
     return post_list(request, "blog/tag_detail.html", posts, f"tag:{tag.pk}", tag=tag)
@@ -117,7 +132,9 @@ def tag_detail(request, slug):
 @list_page
 @require_GET
 def author_detail(request, slug):
-    author = cached_row(request, "author", slug, lambda: get_object_or_404(Author, slug=slug))
+    author = cached_row(
+        request, "author", slug, lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug)
+    )
     posts = Post.objects.published().filter(author=author).for_teasers()
     return post_list(request, "blog/author_detail.html", posts, f"author:{author.pk}", author=author)
 

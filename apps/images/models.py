@@ -1,5 +1,6 @@
 from django.db import models
 
+from .uploads import UnguessableUploadTo
 from .validators import validate_image_upload
 
 
@@ -7,7 +8,8 @@ class LibraryImage(models.Model):
     """An image editors upload once and reuse, with its alt text and credit."""
 
     file = models.ImageField(
-        upload_to="library/%Y/%m/",
+        upload_to=UnguessableUploadTo("library/"),
+        max_length=255,
         width_field="width",
         height_field="height",
         validators=[validate_image_upload],

@@ -32,9 +32,12 @@ class ThumbnailField(NamedTuple):
 
     @property
     def upload_prefix(self):
-        """The fixed start of upload_to ("posts/" for "posts/%Y/%m/"), or None if callable."""
+        """The fixed start of upload_to ("posts/" for "posts/%Y/%m/" or
+        UnguessableUploadTo("posts/")), or None if it has none."""
         upload_to = self.model._meta.get_field(self.image_field).upload_to
-        return upload_to.split("%", 1)[0] if isinstance(upload_to, str) else None
+        if isinstance(upload_to, str):
+            return upload_to.split("%", 1)[0]
+        return getattr(upload_to, "prefix", None)
 
 
 def thumbnail_fields():

@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
@@ -176,12 +177,14 @@ def stored_thumbnail(instance, image_field, alias):
 def thumbnail_on_the_fly(fieldfile, options):
     """The fallback: easy-thumbnails' lookup, generating (unoptimized) if needed.
 
-    If even that fails (storage down), the original image's URL, which costs
-    no request to build, is better than a broken image.
+    If even that fails (storage down, or S3 answering an error such as
+    SlowDown or AccessDenied, which botocore raises as ClientError), the
+    original image's URL, which costs no request to build, is better than a
+    broken image or an error page.
     """
     try:
         thumbnail = get_thumbnailer(fieldfile).get_thumbnail(options, generate=True)
         return {"url": thumbnail.url, "width": thumbnail.width, "height": thumbnail.height}
-    except (*STORAGE_ERRORS, EasyThumbnailsError):
+    except (*STORAGE_ERRORS, ClientError, EasyThumbnailsError):
         logger.warning("Thumbnail of %s could not be made on the fly", fieldfile.name, exc_info=True)
         return {"url": fieldfile.url, "width": None, "height": None}

@@ -143,6 +143,23 @@ def admin_title_search_query():
     return Post.objects.filter(title__icontains="post 4242").order_by("-id")[:100]
 
 
+def tag_page_lookup_query():
+    return Tag.objects.with_published_posts().filter(slug="corpus-tag-9")
+
+
+def category_page_lookup_query():
+    return Category.objects.with_published_posts().filter(slug="corpus-category-3")
+
+
+def author_page_lookup_query():
+    return Author.objects.with_published_posts().filter(slug="corpus-author-5")
+
+
+def sitemap_tags_query():
+    """The sitemap's largest part: every tag with a published post."""
+    return Tag.objects.with_published_posts()
+
+
 LIST_QUERIES = [
     home_query,
     deep_home_query,
@@ -156,6 +173,10 @@ LIST_QUERIES = [
     search_query,
     detail_query,
     admin_title_search_query,
+    tag_page_lookup_query,
+    category_page_lookup_query,
+    author_page_lookup_query,
+    sitemap_tags_query,
 ]
 
 

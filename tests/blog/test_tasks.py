@@ -1,6 +1,7 @@
 """The blog's scheduled work: each periodic task called directly, and its beat entry checked."""
 
 import datetime
+import itertools
 
 import pytest
 from django.conf import settings
@@ -69,10 +70,14 @@ def test_publishing_again_changes_nothing(post_factory, django_capture_on_commit
     assert list_version() == version
 
 
+reader_numbers = itertools.count(1)
+
+
 def record_post_view(post):
-    """What a reader's visit does: the page render remembers, the beacon counts."""
+    """What a new reader's visit does: the page render remembers, the beacon counts."""
+    reader_number = next(reader_numbers)
     remember_post(post)
-    count_post_view(post.pk)
+    count_post_view(post.pk, f"10.0.{reader_number // 256}.{reader_number % 256}")
 
 
 def test_each_view_is_one_increment_and_the_list_is_read_without_sql(post_factory, django_assert_num_queries):
@@ -106,8 +111,8 @@ def test_decay_halves_scores_and_drops_faded_and_unpublished_posts(post_factory)
 
 def test_a_beacon_for_a_post_no_public_page_rendered_is_not_counted(post_factory):
     draft = post_factory(status=Post.Status.DRAFT)
-    count_post_view(draft.pk)
-    count_post_view(987654321)
+    count_post_view(draft.pk, "192.0.2.1")
+    count_post_view(987654321, "192.0.2.1")
     assert most_read_posts() == []
 
 
@@ -132,7 +137,7 @@ def test_post_page_beacon_counts_a_read_with_no_sql(client, post_factory, django
     assert f'data-read-beacon="{beacon_url}"' in page.content.decode()
 
     with django_assert_num_queries(0):
-        response = client.post(beacon_url)
+        response = client.post(beacon_url, headers={"Sec-Fetch-Site": "same-origin"})
 
     assert response.status_code == 204
     assert most_read_posts() == [{"title": "Harbour reopens", "url": post.get_absolute_url(), "score": 1.0}]

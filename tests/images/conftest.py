@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from project.celery import app as celery_app
 from project.services import HOST, S3_PORT, S3_TEST_BUCKET, S3RVER_SCRIPT
 from tests.images.photos import photo_bytes
-from tests.images.s3_proxy import counting_proxy, storages_at
+from tests.images.s3_proxy import counting_proxy, running_proxy, storages_at
 
 
 @pytest.fixture
@@ -55,6 +55,14 @@ def s3_requests(settings):
     with counting_proxy(S3_PORT) as (endpoint_url, requests):
         point_storage_at(settings, endpoint_url)
         yield requests
+
+
+@pytest.fixture
+def s3_proxy(settings):
+    """The proxy in front of the real S3 endpoint; set its `failure` to make S3 answer errors."""
+    with running_proxy(S3_PORT) as proxy:
+        point_storage_at(settings, proxy.endpoint_url)
+        yield proxy
 
 
 def free_port():

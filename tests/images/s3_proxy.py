@@ -2,7 +2,13 @@
 
 Used by the tests (pinning zero storage requests on a warm render) and the
 images benchmark (requests per cold and warm page). Every counted request
-really reached s3rver: nothing is simulated.
+really reached s3rver: nothing is simulated, except when a test sets the
+proxy's `failure` to (status, code): it then answers the requests whose
+method is in `failing_methods` (all of them by default) with that S3 error
+(503 SlowDown, 403 AccessDenied), as S3 itself does. With
+`refuse_anonymous_listing` set it also does what s3rver cannot: answer an
+unsigned list of the bucket with AccessDenied, as the bucket policy of
+apps.images.bucket makes S3 do (anonymous reads of objects still pass).
 """
 
 import http.client
@@ -20,6 +26,12 @@ class CountingProxyHandler(BaseHTTPRequestHandler):
         body_length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(body_length) if body_length else None
         self.server.requests.append(f"{self.command} {self.path}")
+        if self.server.failure is not None and self.command in self.server.failing_methods:
+            self.answer_error(*self.server.failure)
+            return
+        if self.server.refuse_anonymous_listing and self.is_anonymous_listing():
+            self.answer_error(403, "AccessDenied")
+            return
         upstream = http.client.HTTPConnection(HOST, self.server.upstream_port, timeout=30)
         upstream.request(self.command, self.path, body=body, headers=dict(self.headers))
         response = upstream.getresponse()
@@ -34,6 +46,23 @@ class CountingProxyHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         upstream.close()
 
+    def is_anonymous_listing(self):
+        """An unsigned GET of the bucket itself (path style: /bucket or /bucket/?list-type=2)."""
+        object_key = self.path.split("?", 1)[0].lstrip("/").partition("/")[2]
+        return self.command == "GET" and not object_key and "Authorization" not in self.headers
+
+    def answer_error(self, status, code):
+        payload = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Error><Code>{code}</Code><Message>{code}</Message><Resource>{self.path}</Resource></Error>"
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
     def log_message(self, *args):
@@ -41,18 +70,29 @@ class CountingProxyHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def counting_proxy(upstream_port):
-    """Yields (endpoint_url, requests): point a storage at endpoint_url, read requests."""
+def running_proxy(upstream_port):
+    """Yields the proxy: point a storage at its endpoint_url, read its requests, set its failure."""
     proxy = ThreadingHTTPServer((HOST, 0), CountingProxyHandler)
     proxy.requests = []
+    proxy.failure = None
+    proxy.failing_methods = {"GET", "PUT", "POST", "HEAD", "DELETE"}
+    proxy.refuse_anonymous_listing = False
     proxy.upstream_port = upstream_port
+    proxy.endpoint_url = f"http://{HOST}:{proxy.server_address[1]}"
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://{HOST}:{proxy.server_address[1]}", proxy.requests
+        yield proxy
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+@contextmanager
+def counting_proxy(upstream_port):
+    """Yields (endpoint_url, requests): point a storage at endpoint_url, read requests."""
+    with running_proxy(upstream_port) as proxy:
+        yield proxy.endpoint_url, proxy.requests
 
 
 def storages_at(storages_setting, endpoint_url):
