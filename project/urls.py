@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from apps.blog.sitemaps import SITEMAPS
+from apps.blog.sitemaps import SITEMAPS, sitemap_index
 from apps.blog.views import robots_txt
 from apps.caching.http import http_cached
 from apps.core.views import healthz
@@ -14,7 +14,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        http_cached()(sitemap_views.index),
+        http_cached()(sitemap_index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),

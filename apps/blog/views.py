@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.caching.http import http_cached, private_page
 from apps.caching.objects import cached_object
 from apps.core.pagination import KeysetPage, OffsetPage
+from apps.core.site_url import absolute_url
 
 from . import popularity
 from .models import Author, Category, Post, Tag
@@ -159,7 +160,7 @@ def search(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    sitemap_url = absolute_url(reverse("sitemap"))
     lines = [
         "User-agent: *",
         "Disallow: /admin/",

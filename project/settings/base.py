@@ -21,6 +21,11 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 SITE_NAME = "Broadsheet"
 SITE_TAGLINE = "A fast Django publication"
+# The public origin of every absolute URL (canonical, OpenGraph, feeds,
+# sitemaps, robots.txt): never the request's Host, which a client chooses.
+SITE_URL = "http://127.0.0.1:8000"
+# Proxies whose X-Forwarded-For is believed (apps/core/clients.py); none locally.
+TRUSTED_PROXIES = []
 
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
