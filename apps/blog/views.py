@@ -74,8 +74,9 @@ def post_read(request, pk):
 @private_page
 @require_GET
 def post_preview(request, pk):
-    """Any post as it will look, for staff only; everyone else gets the public's 404."""
-    if not request.user.is_staff:
+    """Any post as it will look, for those who may view posts in the admin;
+    everyone else gets the public's 404."""
+    if not request.user.has_perm("blog.view_post"):
         raise Http404("No such post.")
     post = get_object_or_404(Post.objects.for_detail(), pk=pk)
     context = {"post": post, "preview": True, "neighbours": None, "related_posts": []}

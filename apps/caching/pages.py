@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.permissions import can_flush_cache
+
 from .keys import FLUSH_PARAM, LIST_VERSION_KEY, page_flushed_key
 from .recent import recent_responses
 from .versions import list_version
@@ -69,7 +71,7 @@ def wants_flush(request):
     if getattr(request, READ_ONLY_ATTRIBUTE, False):
         return False
     flush_requested = getattr(request, FLUSH_REQUESTED_ATTRIBUTE, FLUSH_PARAM in request.GET)
-    return flush_requested and request.user.is_authenticated and request.user.is_staff
+    return flush_requested and can_flush_cache(request.user)
 
 
 def flush_page(path):
