@@ -6,7 +6,11 @@ from django.urls import include, path
 from apps.blog.sitemaps import SITEMAPS, sitemap_index
 from apps.blog.views import robots_txt
 from apps.caching.http import http_cached
+from apps.core.login_throttle import ThrottledAdminAuthenticationForm
 from apps.core.views import healthz
+
+# Says "too many failed logins" when the throttle refused an attempt.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -113,6 +113,12 @@ DJANGO_REDIS_LOGGER = "apps.caching.redis"
 # ---------------------------------------------------------------- sessions and auth
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Failed logins are throttled per account and per client address
+# (apps/core/login_throttle.py): Redis counters, no SQL, no new dependency.
+AUTHENTICATION_BACKENDS = ["apps.core.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
