@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-# config.json.example's SECRET_KEY: a copied example must not sign real sessions.
-PLACEHOLDER_SECRET_KEY = (
-    "replace with the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"  # noqa: S105 - the known non-secret that is refused
-)
+# How config.json.example's secrets begin: a copied example must not sign real
+# sessions or open the operators' health report.
+PLACEHOLDER_PREFIX = "replace with the output of"
+GENERATOR_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "an object"}
 
@@ -96,14 +96,13 @@ def database_from_url(url, **extra):
     }
 
 
-def secret_key_from(config):
-    secret_key = config.required("SECRET_KEY")
-    if secret_key == PLACEHOLDER_SECRET_KEY:
+def refuse_placeholder(config, key, value):
+    if value is not None and value.startswith(PLACEHOLDER_PREFIX):
         raise ConfigError(
-            f'{config.source_name}: key "SECRET_KEY" is the placeholder from config.json.example; '
-            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            f'{config.source_name}: key "{key}" is the placeholder from config.json.example; '
+            f"generate one with: {GENERATOR_COMMAND}"
         )
-    return secret_key
+    return value
 
 
 def site_url_from(config):
@@ -136,7 +135,7 @@ def read_deploy_config(config):
     settings = {}
 
     # Required: the process refuses to start without them.
-    settings["SECRET_KEY"] = secret_key_from(config)
+    settings["SECRET_KEY"] = refuse_placeholder(config, "SECRET_KEY", config.required("SECRET_KEY"))
     settings["ALLOWED_HOSTS"] = config.required("ALLOWED_HOSTS", list)
     settings["SITE_URL"] = site_url_from(config)
     database_url = config.required("DATABASE_URL")
@@ -151,6 +150,9 @@ def read_deploy_config(config):
     settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
     settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
     settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
+    settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(
+        config, "HEALTHZ_DETAIL_TOKEN", config.optional("HEALTHZ_DETAIL_TOKEN")
+    )
 
     # Overrides: a default from base.py (or a safe deploy default) unless set.
     settings["DEBUG"] = config.optional("DEBUG", bool, False)

@@ -7,13 +7,14 @@ from apps.blog.sitemaps import SITEMAPS, sitemap_index
 from apps.blog.views import robots_txt
 from apps.caching.http import http_cached
 from apps.core.login_throttle import ThrottledAdminAuthenticationForm
-from apps.core.views import healthz
+from apps.core.views import healthz, healthz_detail
 
 # Says "too many failed logins" when the throttle refused an attempt.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/detail", healthz_detail, name="healthz_detail"),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
     path(

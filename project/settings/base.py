@@ -213,6 +213,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
 CELERY_TASK_ROUTES = {}
 CELERY_BEAT_SCHEDULE = {}
 
+# ---------------------------------------------------------------- health checks
+# /healthz/detail answers staff, or requests bearing this token (config.json's
+# HEALTHZ_DETAIL_TOKEN in deploys); None accepts no token.
+HEALTHZ_DETAIL_TOKEN = None
+
 # ---------------------------------------------------------------- logging
 
 LOGGING = {

@@ -15,6 +15,7 @@ def filled_in_config():
     """config.json.example with the placeholders a real deployment replaces."""
     config = dict(EXAMPLE_CONFIG)
     config["SECRET_KEY"] = "x7Gq2v9LmR4tYb8NcW1zKd6PfHs3JuAeXo5QiTnVgBy0MrClEwSa"
+    config["HEALTHZ_DETAIL_TOKEN"] = "Vb3nQ8rT1yLx6KwZ0mPc"
     return config
 
 
@@ -117,7 +118,8 @@ def deploy_setting(tmp_path, config, expression):
 
 
 def test_placeholder_secret_key_of_the_example_is_refused_with_one_line(tmp_path):
-    result = run_manage(write_config(tmp_path, json.dumps(EXAMPLE_CONFIG)), "check")
+    config = EXAMPLE_CONFIG | {"HEALTHZ_DETAIL_TOKEN": "Vb3nQ8rT1yLx6KwZ0mPc"}
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == (
         'config.json: key "SECRET_KEY" is the placeholder from config.json.example; generate one with: '
@@ -141,8 +143,17 @@ def test_hsts_preload_and_subdomains_are_off_unless_config_turns_them_on(tmp_pat
     assert deploy_setting(tmp_path, config, expression) == "(True, True)"
 
 
-def test_site_url_and_trusted_proxies_reach_the_settings(tmp_path):
+def test_site_url_proxies_and_health_token_reach_the_settings(tmp_path):
     config = filled_in_config() | {"TRUSTED_PROXIES": ["10.0.0.0/8"]}
-    expression = "(settings.SITE_URL, settings.TRUSTED_PROXIES)"
-    expected = "('https://broadsheet.example.com', ['10.0.0.0/8'])"
+    expression = "(settings.SITE_URL, settings.TRUSTED_PROXIES, settings.HEALTHZ_DETAIL_TOKEN)"
+    expected = "('https://broadsheet.example.com', ['10.0.0.0/8'], 'Vb3nQ8rT1yLx6KwZ0mPc')"
     assert deploy_setting(tmp_path, config, expression) == expected
+
+
+def test_placeholder_health_report_token_is_refused_with_one_line(tmp_path):
+    config = filled_in_config() | {"HEALTHZ_DETAIL_TOKEN": EXAMPLE_CONFIG["HEALTHZ_DETAIL_TOKEN"]}
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        'config.json: key "HEALTHZ_DETAIL_TOKEN" is the placeholder from config.json.example'
+    )
