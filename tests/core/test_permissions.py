@@ -54,7 +54,7 @@ def test_staff_without_the_flush_permission_may_not(staff_without_permissions):
     assert not can_flush_cache(staff_without_permissions)
 
 
-def test_the_permission_without_staff_status_is_not_enough(db):
+def test_the_permission_without_staff_status_is_not_enough(editors_group):
     user = User.objects.create_user("reader", password="reader-password")
     user.user_permissions.add(Permission.objects.get(codename="flush_cache"))
     assert not can_flush_cache(User.objects.get(pk=user.pk))
