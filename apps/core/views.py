@@ -8,9 +8,10 @@ from .health import readiness_problems, service_report
 
 
 @never_cache
-@require_GET
 def healthz(request):
-    """For the load balancer: 200 while this server can serve pages, 503 naming what stops it."""
+    """For the load balancer: 200 while this server can serve pages, 503 naming what stops it.
+
+    Any method: probes send GET, HEAD or (HAProxy's default) OPTIONS."""
     failing = readiness_problems()
     if failing:
         return JsonResponse({"status": "down", "failing": failing}, status=503)

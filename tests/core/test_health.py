@@ -38,6 +38,12 @@ def test_healthz_is_200_and_costs_one_trivial_query(client, django_assert_num_qu
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("method", ["head", "options"])
+def test_healthz_answers_the_probe_methods_load_balancers_use(client, method):
+    assert getattr(client, method)("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
 def test_healthz_stays_200_with_a_dead_broker_cache_and_bucket(client, settings, missing_bucket):
     """Pages can still be served: the load balancer must keep this server."""
     settings.CELERY_BROKER_URL = DEAD_REDIS
