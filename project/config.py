@@ -6,9 +6,15 @@ entry point (gunicorn, Celery, manage.py, cron) reads the same file. A bad file
 stops the process with one line that names the problem, never a traceback.
 """
 
+import ipaddress
 import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+# How config.json.example's secrets begin: a copied example must not sign real
+# sessions or open the operators' health report.
+PLACEHOLDER_PREFIX = "replace with the output of"
+GENERATOR_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "an object"}
 
@@ -90,13 +96,48 @@ def database_from_url(url, **extra):
     }
 
 
+def refuse_placeholder(config, key, value):
+    if value is not None and value.startswith(PLACEHOLDER_PREFIX):
+        raise ConfigError(
+            f'{config.source_name}: key "{key}" is the placeholder from config.json.example; '
+            f"generate one with: {GENERATOR_COMMAND}"
+        )
+    return value
+
+
+def site_url_from(config):
+    """The public origin every absolute URL is built from, e.g. https://example.com."""
+    site_url = config.required("SITE_URL").rstrip("/")
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        raise ConfigError(
+            f'{config.source_name}: key "SITE_URL" must look like https://host[:port] with no path, '
+            f"got {json.dumps(site_url)}"
+        )
+    return site_url
+
+
+def trusted_proxies_from(config):
+    """Addresses or networks (10.0.0.0/8) of the proxies whose X-Forwarded-For is believed."""
+    trusted_proxies = config.optional("TRUSTED_PROXIES", list, [])
+    for entry in trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f'{config.source_name}: key "TRUSTED_PROXIES" holds {json.dumps(entry)}, not an address'
+            ) from None
+    return trusted_proxies
+
+
 def read_deploy_config(config):
     """Return the settings config.json sets; raise ConfigError naming a bad key."""
     settings = {}
 
     # Required: the process refuses to start without them.
-    settings["SECRET_KEY"] = config.required("SECRET_KEY")
+    settings["SECRET_KEY"] = refuse_placeholder(config, "SECRET_KEY", config.required("SECRET_KEY"))
     settings["ALLOWED_HOSTS"] = config.required("ALLOWED_HOSTS", list)
+    settings["SITE_URL"] = site_url_from(config)
     database_url = config.required("DATABASE_URL")
     settings["CACHE_URL"] = config.required("CACHE_URL")
     settings["CELERY_BROKER_URL"] = config.required("CELERY_BROKER_URL")
@@ -108,12 +149,21 @@ def read_deploy_config(config):
     settings["AWS_SECRET_ACCESS_KEY"] = config.optional("AWS_SECRET_ACCESS_KEY")
     settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
     settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
+    settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
+    settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(
+        config, "HEALTHZ_DETAIL_TOKEN", config.optional("HEALTHZ_DETAIL_TOKEN")
+    )
 
     # Overrides: a default from base.py (or a safe deploy default) unless set.
     settings["DEBUG"] = config.optional("DEBUG", bool, False)
     settings["AWS_S3_REGION_NAME"] = config.optional("AWS_S3_REGION_NAME", str, "us-east-1")
     settings["HTTPS"] = config.optional("HTTPS", bool, True)
     settings["SECURE_HSTS_SECONDS"] = config.optional("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
+    settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] = config.optional(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS", bool, False
+    )
+    settings["SECURE_HSTS_PRELOAD"] = config.optional("SECURE_HSTS_PRELOAD", bool, False)
+    settings["PROXY_SETS_X_FORWARDED_PROTO"] = config.optional("PROXY_SETS_X_FORWARDED_PROTO", bool, False)
     settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
     settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
 

@@ -3,19 +3,24 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from apps.blog.sitemaps import SITEMAPS
+from apps.blog.sitemaps import SITEMAPS, sitemap_index
 from apps.blog.views import robots_txt
 from apps.caching.pipeline import public_page
+from apps.core.login_throttle import ThrottledAdminAuthenticationForm
 from apps.core.pagination import canonical_page_number
-from apps.core.views import healthz
+from apps.core.views import healthz, healthz_detail
+
+# Says "too many failed logins" when the throttle refused an attempt.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/detail", healthz_detail, name="healthz_detail"),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        public_page()(sitemap_views.index),
+        public_page()(sitemap_index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),

@@ -63,7 +63,7 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
             '<a href="{}" target="_blank">Preview</a>', reverse("blog:preview", args=[post.pk])
         )
 
-    @admin.action(description="Publish selected posts now (past dates are kept)")
+    @admin.action(description="Publish selected posts now (past dates are kept)", permissions=["change"])
     def publish(self, request, queryset):
         now = timezone.now()
         # One UPDATE, however many rows: no per-row save() and no Markdown render.
@@ -79,7 +79,7 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
         expire_lists_on_commit()
         self.message_user(request, ngettext("%d post published.", "%d posts published.", updated) % updated)
 
-    @admin.action(description="Unpublish selected posts (back to draft)")
+    @admin.action(description="Unpublish selected posts (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
         unpublished_ids = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(status=Post.Status.DRAFT, last_modified=timezone.now())

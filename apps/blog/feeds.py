@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+
+from apps.core.site_url import absolute_url
 
 from .models import Post
 
@@ -14,7 +16,17 @@ FEED_POSTS = 20
 class LatestPostsFeed(Feed):
     title = settings.SITE_NAME
     description = settings.SITE_TAGLINE
-    link = reverse_lazy("blog:home")
+    feed_url_name = "blog:feed_rss"
+
+    # Absolute links on SITE_URL: Django's Feed would prefix the request's Host.
+    def link(self):
+        return absolute_url(reverse("blog:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse(self.feed_url_name))
+
+    def item_link(self, post):
+        return absolute_url(post.get_absolute_url())
 
     def items(self):
         return Post.objects.published().for_feed()[:FEED_POSTS]
@@ -42,4 +54,5 @@ class LatestPostsFeed(Feed):
 
 class LatestPostsAtomFeed(LatestPostsFeed):
     feed_type = Atom1Feed
+    feed_url_name = "blog:feed_atom"
     subtitle = LatestPostsFeed.description

@@ -6,17 +6,31 @@ counts), and the index never computes a "latest lastmod", which Django would
 do by loading every item.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils.functional import cached_property
 
 from apps.core.admin_paginators import ApproximateCountPaginator
+from apps.core.site_url import absolute_url, site_domain, site_scheme
 
 from .models import Author, Category, Post, Tag
 
 
-class PostSitemap(Sitemap):
+class SiteUrlSitemap(Sitemap):
+    """Locations on SITE_URL: Django's default domain is the request's Host."""
+
+    def get_protocol(self, protocol=None):
+        return site_scheme()
+
+    def get_domain(self, site=None):
+        return site_domain()
+
+
+class PostSitemap(SiteUrlSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -33,7 +47,7 @@ class PostSitemap(Sitemap):
         return post.last_modified
 
 
-class ListPageSitemap(Sitemap):
+class ListPageSitemap(SiteUrlSitemap):
     """Every category, tag and author page that has a published post, in one UNION query."""
 
     changefreq = "daily"
@@ -62,3 +76,13 @@ class ListPageSitemap(Sitemap):
 
 
 SITEMAPS = {"posts": PostSitemap, "pages": ListPageSitemap}
+
+
+def sitemap_index(request, **kwargs):
+    """Django's sitemap index with each section's location moved onto SITE_URL
+    (Django builds them from the request's Host)."""
+    response = sitemap_views.index(request, **kwargs)
+    for section in response.context_data["sitemaps"]:
+        location = urlsplit(section.location)
+        section.location = absolute_url(location.path + (f"?{location.query}" if location.query else ""))
+    return response

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.caching.pipeline import cached_row, private_page, public_page
 from apps.core.clients import client_address, is_same_origin
 from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
+from apps.core.site_url import absolute_url
 
 from . import popularity
 from .models import Author, Category, Post, Tag
@@ -91,8 +92,9 @@ def post_read(request, pk):
 @private_page
 @require_GET
 def post_preview(request, pk):
-    """Any post as it will look, for staff only; everyone else gets the public's 404."""
-    if not request.user.is_staff:
+    """Any post as it will look, for those who may view posts in the admin;
+    everyone else gets the public's 404."""
+    if not request.user.has_perm("blog.view_post"):
         raise Http404("No such post.")
     post = get_object_or_404(Post.objects.for_detail(), pk=pk)
     context = {"post": post, "preview": True, "neighbours": None, "related_posts": []}
@@ -186,7 +188,7 @@ def search(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap_url = request.build_absolute_uri(reverse("sitemap"))
+    sitemap_url = absolute_url(reverse("sitemap"))
     lines = [
         "User-agent: *",
         "Disallow: /admin/",

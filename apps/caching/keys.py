@@ -49,5 +49,5 @@ def row_key(row_name, lookup):
 
 
 def response_key(page_address):
-    """A whole anonymous response, by the page's address (host, path and query)."""
+    """A whole anonymous response, by the page's address (path and query)."""
     return fragment_key("response", [page_address])

@@ -55,6 +55,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
+from apps.core.permissions import can_flush_cache
+
 from .invalidation import flush_page, list_version, version_timestamp
 from .keys import (
     FLUSH_PARAM,
@@ -132,11 +134,12 @@ def read_page_cache(path, prefetch_keys=(), *, read_only=False):
 
 
 def wants_flush(request):
-    """The editorial `?flush-the-cache`: staff only, or anyone could make every
-    request render uncached (a denial-of-service door)."""
+    """The editorial `?flush-the-cache`: only for those with the permission
+    (the Editors group), or anyone could make every request render uncached
+    (a denial-of-service door)."""
     if FLUSH_PARAM not in request.GET or page_cache(request).read_only:
         return False
-    return request.user.is_authenticated and request.user.is_staff
+    return can_flush_cache(request.user)
 
 
 # ---------------------------------------------------------------- stored entries
@@ -217,8 +220,14 @@ def _used(name, key, outcome, value):
 
 
 def page_address(request):
-    """What a whole response is stored under: host, path and the query as spelled."""
-    return f"{request.get_host()}{request.path}?{request.META.get('QUERY_STRING', '')}"
+    """What a whole response is stored under: the path and the query as spelled.
+
+    Not the Host: pages build every absolute URL from SITE_URL, so one copy
+    serves any spelling of the host. get_host() still refuses a host that is
+    not allowed (400), as it would further down the stack.
+    """
+    request.get_host()
+    return f"{request.path}?{request.META.get('QUERY_STRING', '')}"
 
 
 class PageCacheMiddleware:

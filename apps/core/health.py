@@ -1,17 +1,29 @@
-"""Probes of each service the site uses, for /healthz.
+"""Health checks: readiness for the load balancer, a detailed report for operators.
 
-Each probe returns None when the service answers, or a short reason. They talk
-to the services directly: the cache backend swallows Redis errors on purpose
-(the site must degrade, not fail), so asking it would always say "up".
+Readiness asks only what this server needs to serve pages, its database
+connection: one `SELECT 1`. The broker, the bucket and the cache are shared
+by every app server and the site degrades without them, so a load balancer
+that dropped servers on their account would take the whole site out while
+pages could still be served.
+
+The detailed report probes every service directly (the cache backend
+swallows Redis errors on purpose, so asking it would always say "up"), with
+one-second timeouts and no retries, and is cached for a few seconds so that
+polling it costs the services almost nothing. Each probe returns None when
+the service answers, or a short reason.
 """
 
+import boto3
 import redis
+from botocore.config import Config as BotoConfig
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 
 PROBE_TIMEOUT_SECONDS = 1
+DETAIL_CACHE_KEY = "healthz:detail"
+DETAIL_CACHE_SECONDS = 5
 
 
 def database_problem():
@@ -46,8 +58,21 @@ def broker_problem():
 
 
 def storage_problem():
+    """HEAD the bucket once: the storage's own client retries for seconds when S3 is down."""
     try:
-        default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+        probe_client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=default_storage.endpoint_url,
+            region_name=default_storage.region_name,
+            aws_access_key_id=default_storage.access_key,
+            aws_secret_access_key=default_storage.secret_key,
+            config=BotoConfig(
+                connect_timeout=PROBE_TIMEOUT_SECONDS,
+                read_timeout=PROBE_TIMEOUT_SECONDS,
+                retries={"total_max_attempts": 1},
+            ),
+        )
+        probe_client.head_bucket(Bucket=default_storage.bucket_name)
     except Exception as error:  # noqa: BLE001
         return type(error).__name__
     return None
@@ -61,6 +86,17 @@ PROBES = {
 }
 
 
+def readiness_problems():
+    """What stops this server from serving pages: the names of the failing services."""
+    return ["database"] if database_problem() else []
+
+
 def service_report():
-    """Map each service to "ok" or the reason it is down."""
-    return {name: (probe() or "ok") for name, probe in PROBES.items()}
+    """{"status", "failing", "services": {name: "ok" or the reason}}, probed at most once per window."""
+    report = cache.get(DETAIL_CACHE_KEY)
+    if report is None:
+        services = {name: (probe() or "ok") for name, probe in PROBES.items()}
+        failing = sorted(name for name, state in services.items() if state != "ok")
+        report = {"status": "ok" if not failing else "down", "failing": failing, "services": services}
+        cache.set(DETAIL_CACHE_KEY, report, DETAIL_CACHE_SECONDS)
+    return report

@@ -21,6 +21,11 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 SITE_NAME = "Broadsheet"
 SITE_TAGLINE = "A fast Django publication"
+# The public origin of every absolute URL (canonical, OpenGraph, feeds,
+# sitemaps, robots.txt): never the request's Host, which a client chooses.
+SITE_URL = "http://127.0.0.1:8000"
+# Proxies whose X-Forwarded-For is believed (apps/core/clients.py); none locally.
+TRUSTED_PROXIES = []
 
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
@@ -47,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Layers 1-3 of the caching pipeline: warm anonymous pages are answered
     # here, before sessions, authentication, CSRF and URL resolution.
@@ -111,6 +117,12 @@ DJANGO_REDIS_LOGGER = "apps.caching.redis"
 # ---------------------------------------------------------------- sessions and auth
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Failed logins are throttled per account and per client address
+# (apps/core/login_throttle.py): Redis counters, no SQL, no new dependency.
+AUTHENTICATION_BACKENDS = ["apps.core.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -204,6 +216,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
 CELERY_TASK_ROUTES = {}
 CELERY_BEAT_SCHEDULE = {}
+
+# ---------------------------------------------------------------- health checks
+# /healthz/detail answers staff, or requests bearing this token (config.json's
+# HEALTHZ_DETAIL_TOKEN in deploys); None accepts no token.
+HEALTHZ_DETAIL_TOKEN = None
 
 # ---------------------------------------------------------------- logging
 

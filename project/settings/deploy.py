@@ -24,6 +24,9 @@ except ConfigError as error:
 SECRET_KEY = CONFIG["SECRET_KEY"]
 DEBUG = CONFIG["DEBUG"]
 ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
+SITE_URL = CONFIG["SITE_URL"]
+TRUSTED_PROXIES = CONFIG["TRUSTED_PROXIES"]
+HEALTHZ_DETAIL_TOKEN = CONFIG["HEALTHZ_DETAIL_TOKEN"]
 CSRF_TRUSTED_ORIGINS = CONFIG["CSRF_TRUSTED_ORIGINS"]
 TIME_ZONE = CONFIG["TIME_ZONE"]
 
@@ -65,9 +68,23 @@ STORAGES["staticfiles"] = {"BACKEND": "apps.core.storage.PipelineManifestStorage
 HTTPS = CONFIG["HTTPS"]
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = CONFIG["SECURE_HSTS_SECONDS"] if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Both bind every subdomain to HTTPS (preload: in browsers' built-in lists, for
+# months), so they are the operator's decision; the deploy check's reminders
+# about them are silenced only while config leaves them off.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+SECURE_HSTS_PRELOAD = CONFIG["SECURE_HSTS_PRELOAD"]
+SILENCED_SYSTEM_CHECKS = [
+    check_id
+    for check_id, turned_on in (
+        ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+        ("security.W021", SECURE_HSTS_PRELOAD),
+    )
+    if not turned_on
+]
+# Any client can send X-Forwarded-Proto: believed only when a proxy in front
+# of every request sets (and overwrites) it.
+if CONFIG["PROXY_SETS_X_FORWARDED_PROTO"]:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The load balancer's health probe speaks plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS

@@ -8,6 +8,8 @@ from .base import *  # noqa: F403
 from .base import CACHES, DATABASES, LOCAL_SERVICES, PIPELINE
 
 DEBUG = False
+# The test client's host, so absolute URLs in tests read like the requests.
+SITE_URL = "http://testserver"
 
 # Two test runs on one machine (two developers' sessions, or a run beside the
 # benchmark) each take their own slot: database, Redis databases.

@@ -39,12 +39,39 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def source_static_files(settings, tmp_path):
+    """Pages link css/site.css and js/site.js, as in local development: the test
+    settings' bundle names (site.min.*) exist only after collectstatic, and a
+    browser that gets no stylesheet or script tests neither them nor the CSP.
+    Unbundled pipeline copies the sources to STATIC_ROOT while rendering."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.PIPELINE = settings.PIPELINE | {"PIPELINE_ENABLED": False}
+
+
 @pytest.fixture
-def page(browser):
+def browser_errors():
+    """Console errors and uncaught exceptions of the test's page; chromium
+    reports every Content-Security-Policy violation as a console error."""
+    return []
+
+
+@pytest.fixture
+def page(browser, browser_errors):
+    """A fresh page; the test fails if anything it loaded broke the CSP or threw."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     browser_page = context.new_page()
+
+    def on_console(message):
+        # The site has no favicon; chromium asks for one on every new page.
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            browser_errors.append(f"{message.text} ({message.location['url']})")
+
+    browser_page.on("console", on_console)
+    browser_page.on("pageerror", lambda error: browser_errors.append(str(error)))
     yield browser_page
     context.close()
+    assert not browser_errors, "\n".join(browser_errors)
 
 
 @pytest.fixture

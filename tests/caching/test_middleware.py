@@ -191,3 +191,22 @@ def test_cache_switch_off_leaves_the_middleware_out(client, posts, settings):
 def test_reverse_of_list_pages_is_canonical(posts):
     """Links the site makes are the canonical spelling (no redirect for readers)."""
     assert reverse("blog:home") == "/"
+
+
+def test_another_spelling_of_the_host_shares_the_one_copy(client, posts):
+    """`Host: site:31337` passes ALLOWED_HOSTS (it ignores ports); it must not
+    make a new copy, nor put its port in the page (absolute URLs use SITE_URL)."""
+    first = client.get("/")
+    process_cache.clear()
+
+    other_port = client.get("/", headers={"host": "testserver:31337"})
+
+    assert other_port.content == first.content
+    assert b"31337" not in other_port.content
+    assert len(response_keys()) == 1
+
+
+def test_a_host_that_is_not_allowed_is_refused_even_for_a_stored_page(client, posts):
+    client.get("/")
+
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400

@@ -15,6 +15,7 @@ def filled_in_config():
     """config.json.example with the placeholders a real deployment replaces."""
     config = dict(EXAMPLE_CONFIG)
     config["SECRET_KEY"] = "x7Gq2v9LmR4tYb8NcW1zKd6PfHs3JuAeXo5QiTnVgBy0MrClEwSa"
+    config["HEALTHZ_DETAIL_TOKEN"] = "Vb3nQ8rT1yLx6KwZ0mPc"
     return config
 
 
@@ -102,3 +103,57 @@ def test_deploy_wraps_template_loaders_in_the_cached_loader(tmp_path):
 def test_entry_points_default_to_local_settings_without_overriding(entry_point):
     source = (PROJECT_ROOT / entry_point).read_text()
     assert 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")' in source
+
+
+def deploy_setting(tmp_path, config, expression):
+    result = run_manage(
+        write_config(tmp_path, json.dumps(config)),
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; print(repr({expression}))",
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_placeholder_secret_key_of_the_example_is_refused_with_one_line(tmp_path):
+    config = EXAMPLE_CONFIG | {"HEALTHZ_DETAIL_TOKEN": "Vb3nQ8rT1yLx6KwZ0mPc"}
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'config.json: key "SECRET_KEY" is the placeholder from config.json.example; generate one with: '
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+
+
+def test_x_forwarded_proto_is_not_trusted_unless_config_says_a_proxy_sets_it(tmp_path):
+    """A client that sends `X-Forwarded-Proto: https` itself must not look secure."""
+    expression = "settings.SECURE_PROXY_SSL_HEADER"
+    assert deploy_setting(tmp_path, filled_in_config(), expression) == "None"
+    config = filled_in_config() | {"PROXY_SETS_X_FORWARDED_PROTO": True}
+    assert deploy_setting(tmp_path, config, expression) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_hsts_preload_and_subdomains_are_off_unless_config_turns_them_on(tmp_path):
+    """Both commit every subdomain (preload: for months, in browsers' lists) to HTTPS."""
+    expression = "(settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
+    assert deploy_setting(tmp_path, filled_in_config(), expression) == "(False, False)"
+    config = filled_in_config() | {"SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_HSTS_PRELOAD": True}
+    assert deploy_setting(tmp_path, config, expression) == "(True, True)"
+
+
+def test_site_url_proxies_and_health_token_reach_the_settings(tmp_path):
+    config = filled_in_config() | {"TRUSTED_PROXIES": ["10.0.0.0/8"]}
+    expression = "(settings.SITE_URL, settings.TRUSTED_PROXIES, settings.HEALTHZ_DETAIL_TOKEN)"
+    expected = "('https://broadsheet.example.com', ['10.0.0.0/8'], 'Vb3nQ8rT1yLx6KwZ0mPc')"
+    assert deploy_setting(tmp_path, config, expression) == expected
+
+
+def test_placeholder_health_report_token_is_refused_with_one_line(tmp_path):
+    config = filled_in_config() | {"HEALTHZ_DETAIL_TOKEN": EXAMPLE_CONFIG["HEALTHZ_DETAIL_TOKEN"]}
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        'config.json: key "HEALTHZ_DETAIL_TOKEN" is the placeholder from config.json.example'
+    )

@@ -5,14 +5,15 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from apps.blog.querysets import HIGHLIGHT_START, HIGHLIGHT_STOP
+from apps.core import site_url
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def absolute_url(context, path):
-    """`path` as an absolute URL on this host, for canonical links, OpenGraph and feeds."""
-    return context["request"].build_absolute_uri(path)
+@register.simple_tag
+def absolute_url(path):
+    """`path` on SITE_URL, for canonical links and OpenGraph (never the request's Host)."""
+    return site_url.absolute_url(path)
 
 
 @register.filter
