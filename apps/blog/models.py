@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .querysets import PUBLISHED, PostQuerySet
+from .querysets import PostQuerySet
 from .rendering import render_markdown
-
-SEARCH_CONFIG = "english"
+from .search import SEARCH_CONFIG
 
 
 class Author(models.Model):
@@ -70,11 +69,15 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+
+
 class Post(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+    # Post.Status everywhere; defined outside so that Meta's partial indexes can name it.
+    Status = PostStatus
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -112,7 +115,7 @@ class Post(models.Model):
         constraints = [
             # Keyset pagination needs a non-null ordering for every public row.
             models.CheckConstraint(
-                condition=~Q(status=PUBLISHED) | Q(published_at__isnull=False),
+                condition=~Q(status=PostStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="published_post_has_published_at",
             ),
         ]
@@ -120,19 +123,23 @@ class Post(models.Model):
         # public sees, so the planner walks the index and stops after one page.
         indexes = [
             models.Index(
-                fields=["-published_at", "-id"], name="post_published_idx", condition=Q(status=PUBLISHED)
+                fields=["-published_at", "-id"],
+                name="post_published_idx",
+                condition=Q(status=PostStatus.PUBLISHED),
             ),
             models.Index(
                 fields=["category", "-published_at", "-id"],
                 name="post_category_published_idx",
-                condition=Q(status=PUBLISHED),
+                condition=Q(status=PostStatus.PUBLISHED),
             ),
             models.Index(
                 fields=["author", "-published_at", "-id"],
                 name="post_author_published_idx",
-                condition=Q(status=PUBLISHED),
+                condition=Q(status=PostStatus.PUBLISHED),
             ),
-            GinIndex(fields=["search_vector"], name="post_search_idx", condition=Q(status=PUBLISHED)),
+            GinIndex(
+                fields=["search_vector"], name="post_search_idx", condition=Q(status=PostStatus.PUBLISHED)
+            ),
             # The editors' admin searches every post, drafts included: icontains
             # is UPPER(title) LIKE '%…%', which a trigram index answers.
             GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="post_title_trgm_idx"),
