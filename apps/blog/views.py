@@ -8,6 +8,7 @@ no query.
 import datetime
 
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,16 +17,25 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from psycopg2.errors import QueryCanceled
 
 from apps.caching.http import http_cached, private_page
 from apps.caching.objects import cached_object
 from apps.core.pagination import KeysetPage, OffsetPage
+from apps.core.ratelimit import rate_limited
 
 from . import popularity
 from .models import Author, Category, Post, Tag
+from .search import RefusedSearch, clean_search_text
 
-SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_PAGES = 20
+# Every result page of a query ranks the same candidates: as many as its pages show.
+SEARCH_CANDIDATES = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
+SEARCH_STATEMENT_TIMEOUT_MS = 1500
+# Searches are the one page every spelling of which misses the cache: a reader
+# types a few a minute, a flood of distinct queries from one address gets 429s.
+SEARCH_RATE_LIMIT = 30
+SEARCH_RATE_WINDOW_SECONDS = 60
 # The only query parameters that change a list page; any other never reaches
 # the view, a template or a cache key (apps.caching.http).
 LIST_PAGE_PARAMS = ("after", "before")
@@ -143,16 +153,35 @@ def archive_month(request, year, month):
     return TemplateResponse(request, "blog/archive_month.html", context)
 
 
+@rate_limited("search", SEARCH_RATE_LIMIT, SEARCH_RATE_WINDOW_SECONDS)
 @http_cached(SEARCH_PAGE_PARAMS)
 @require_GET
 def search(request):
-    # Cut very long input, and drop NUL, which PostgreSQL refuses in any string.
-    search_text = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
-    page = None
-    if search_text:
-        results = Post.objects.published().for_teasers().search(search_text)
-        page = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
-    response = TemplateResponse(request, "blog/search.html", {"search_text": search_text, "page": page})
+    """Ranked search under a statement timeout; refused text gets its reason, not a query."""
+    search_text = clean_search_text(request.GET.get("q", ""))
+    context = {"search_text": search_text, "page": None, "search_problem": None}
+    if not search_text:
+        return _search_response(request, context)
+    try:
+        results = Post.objects.published().for_teasers().search(search_text, candidates=SEARCH_CANDIDATES)
+    except RefusedSearch as refusal:
+        return _search_response(request, {**context, "search_problem": str(refusal)}, status=400)
+    context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
+    try:
+        # The page's queries run while it renders: render here, under the timeout.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_STATEMENT_TIMEOUT_MS])
+            return _search_response(request, context).render()
+    except OperationalError as error:
+        if not isinstance(error.__cause__, QueryCanceled):
+            raise
+    problem = "This search took too long. Try a narrower search: more words, or a “quoted phrase”."
+    return _search_response(request, {**context, "page": None, "search_problem": problem}, status=503)
+
+
+def _search_response(request, context, status=200):
+    response = TemplateResponse(request, "blog/search.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
 
