@@ -24,9 +24,11 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
     # Drawn by {% post_date_hierarchy %} (templates/admin/blog/post/change_list.html):
     # Django's own scans the table twice for the years it lists.
     date_hierarchy = "published_at"
-    # Newest first by primary key: the published_at indexes are partial (the
-    # public's rows only), and sorting a million rows for one page is not a list.
-    ordering = ["-id"]
+    # The readers' order, drafts (undated) and scheduled posts first: every
+    # view of the change list (all posts, a status, an author, a category, a
+    # year, a month) is a range of one of the date indexes, read for one page.
+    # The admin adds -pk, so the order is the index's (published_at, id).
+    ordering = ["-published_at"]
     autocomplete_fields = ["author", "category", "tags"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "last_modified"]

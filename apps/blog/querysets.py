@@ -128,15 +128,9 @@ class PostQuerySet(models.QuerySet):
         tag_ids = [tag.id for tag in post.tag_list]  # in-memory: the tags are already prefetched
         if not tag_ids:
             return []
-        through = self.model.tags.through
-        newest_of_each_tag = [
-            through.objects.filter(tag_id=tag_id)
-            .order_by("-post_id")
-            .values_list("post_id", flat=True)[:RELATED_PER_TAG]
-            for tag_id in tag_ids
-        ]
-        candidate_ids = newest_of_each_tag[0].union(*newest_of_each_tag[1:], all=True)
-        shared_tags_by_id = Counter(post_id for post_id in candidate_ids if post_id != post.id)
+        shared_tags_by_id = Counter(
+            post_id for post_id in self.related_candidate_ids(tag_ids) if post_id != post.id
+        )
         best_ids = sorted(shared_tags_by_id, key=lambda post_id: (shared_tags_by_id[post_id], post_id))
         best_ids = best_ids[-RELATED_CANDIDATES:]
         related = self.filter(id__in=best_ids).only("title", "slug", "published_at")
@@ -145,6 +139,17 @@ class PostQuerySet(models.QuerySet):
             key=lambda related_post: (shared_tags_by_id[related_post.id], related_post.published_at),
             reverse=True,
         )[:RELATED_POSTS]
+
+    def related_candidate_ids(self, tag_ids):
+        """Post ids among the newest RELATED_PER_TAG of each tag, once per shared tag (one query)."""
+        through = self.model.tags.through
+        newest_of_each_tag = [
+            through.objects.filter(tag_id=tag_id)
+            .order_by("-post_id")
+            .values_list("post_id", flat=True)[:RELATED_PER_TAG]
+            for tag_id in tag_ids
+        ]
+        return newest_of_each_tag[0].union(*newest_of_each_tag[1:], all=True)
 
     def search(self, search_text, candidates=SEARCH_CANDIDATES):
         """Matches for a reader's text, ranked, with highlighted snippets (ts_headline).
