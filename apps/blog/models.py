@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .querysets import PostQuerySet
-from .rendering import render_markdown
 from .search import SEARCH_CONFIG
 
 
@@ -149,7 +148,10 @@ class Post(models.Model):
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "status"}
-        # Expensive work on write: readers get stored, sanitized HTML.
+        # Expensive work on write: readers get stored, sanitized HTML. Imported
+        # here: Markdown and nh3 (about 5 MB) load in the processes that write.
+        from .rendering import render_markdown
+
         self.body_html = render_markdown(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
