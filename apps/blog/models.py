@@ -125,6 +125,8 @@ class Post(models.Model):
         # and the readers' pages skip the few non-public rows they meet.
         indexes = [
             models.Index(fields=["-published_at", "-id"], name="post_date_idx"),
+            # The public's rows with no filter to skip, and the change list by status.
+            models.Index(fields=["status", "-published_at", "-id"], name="post_status_date_idx"),
             models.Index(fields=["category", "-published_at", "-id"], name="post_category_date_idx"),
             models.Index(fields=["author", "-published_at", "-id"], name="post_author_date_idx"),
             GinIndex(

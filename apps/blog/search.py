@@ -16,8 +16,8 @@ from django.contrib.postgres.search import SearchQuery
 SEARCH_CONFIG = "english"
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
-# Matches ranked per query: the newest this many (20 pages of 20 results).
-SEARCH_CANDIDATES = 400
+# Matches ranked per query: the newest this many (10 pages of 20 results).
+SEARCH_CANDIDATES = 200
 # ts_headline marks matches with these sentinels, not tags: the snippet is
 # escaped first and marked up after (the |highlight filter).
 HIGHLIGHT_START = "\x02"

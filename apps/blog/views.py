@@ -28,7 +28,7 @@ from . import popularity
 from .models import Author, Category, Post, Tag
 from .search import RefusedSearch, clean_search_text
 
-SEARCH_MAX_PAGES = 20
+SEARCH_MAX_PAGES = 10
 # Every result page of a query ranks the same candidates: as many as its pages show.
 SEARCH_CANDIDATES = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
 SEARCH_STATEMENT_TIMEOUT_MS = 1500
