@@ -15,6 +15,7 @@ it, beside the throughput.
 """
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -107,7 +108,12 @@ def cold_table(databases, measured_by_size):
     return markdown_table(headers, rows)
 
 
+def load_average():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def run(databases):
+    loads_before = load_average()
     measured_by_size = {}
     memory_rows = []
     for database in databases:
@@ -128,6 +134,7 @@ def run(databases):
                     ", ".join(f"{megabytes:.1f}" for megabytes in worker_megabytes),
                 ]
             )
+    loads_after = load_average()
     slow_at_largest = [
         page["label"] for page in measured_by_size[databases[-1].posts] if page["sql_ms"] > SLOW_SQL_MS
     ]
@@ -144,6 +151,8 @@ def run(databases):
             "page runs), median of 3, in-process through a connection wrapper "
             "(tests/bench/scale_probe.py); each request from its own client address. The ratio is the "
             "largest size's SQL time over the smallest's: 1 means the page does not grow with the table. "
+            f"Wall time, so it includes waiting for a CPU: the machine's 1-minute load average was "
+            f"{loads_before} before this scenario and {loads_after} after it ({os.cpu_count()} cores). "
             f"{verdict}",
             cold_table(databases, measured_by_size),
             "### Worker memory after load",

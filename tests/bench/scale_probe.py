@@ -88,31 +88,20 @@ def admin_pages(old_year):
     ]
 
 
-def measure(page, client, address):
-    label, path, detail = page
+def measure_once(path, client, address):
+    """(status, QueryTimer) of one request."""
     from django.db import connection
 
-    timers = []
-    for repeat in range(REPEATS):
-        timer = QueryTimer()
-        with connection.execute_wrapper(timer):
-            response = client.get(path, REMOTE_ADDR=f"10.{address}.{repeat}.1")
-        timers.append(timer)
-    statements = timers[-1].statements
-    slowest_seconds, slowest_sql = max(statements) if statements else (0, "")
-    return {
-        "label": label,
-        "path": path,
-        "detail": detail,
-        "status": response.status_code,
-        "queries": len(statements),
-        "sql_ms": statistics.median(timer.total_ms for timer in timers),
-        "slowest_ms": slowest_seconds * 1000,
-        "slowest": slowest_sql[:200],
-    }
+    timer = QueryTimer()
+    with connection.execute_wrapper(timer):
+        response = client.get(path, REMOTE_ADDR=address)
+    return response.status_code, timer
 
 
 def measure_pages():
+    """Every page REPEATS times, in rounds (page 1, 2, ... then again), so that
+    a burst of load from elsewhere on the machine spreads over pages instead
+    of spoiling every repeat of one; the median of each page's repeats."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -124,8 +113,30 @@ def measure_pages():
     )
     staff_client = Client()
     staff_client.force_login(staff_user)
-    measured = [measure(page, Client(), number) for number, page in enumerate(public)]
-    measured += [measure(page, staff_client, 200) for page in admin_pages(old_year)]
+    pages = [(page, Client()) for page in public] + [(page, staff_client) for page in admin_pages(old_year)]
+    timers = [[] for _ in pages]
+    statuses = [None for _ in pages]
+    for repeat in range(REPEATS):
+        for number, ((_, path, _), client) in enumerate(pages):
+            address = f"10.{repeat}.{number // 250}.{number % 250}"
+            statuses[number], timer = measure_once(path, client, address)
+            timers[number].append(timer)
+    measured = []
+    for ((label, path, detail), _), status, page_timers in zip(pages, statuses, timers, strict=True):
+        statements = page_timers[-1].statements
+        slowest_seconds, slowest_sql = max(statements) if statements else (0, "")
+        measured.append(
+            {
+                "label": label,
+                "path": path,
+                "detail": detail,
+                "status": status,
+                "queries": len(statements),
+                "sql_ms": statistics.median(timer.total_ms for timer in page_timers),
+                "slowest_ms": slowest_seconds * 1000,
+                "slowest": slowest_sql[:200],
+            }
+        )
     return measured
 
 
