@@ -29,8 +29,6 @@ from .models import Author, Category, Post, Tag
 from .search import RefusedSearch, clean_search_text
 
 SEARCH_MAX_PAGES = 10
-# Every result page of a query ranks the same candidates: as many as its pages show.
-SEARCH_CANDIDATES = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
 SEARCH_STATEMENT_TIMEOUT_MS = 1500
 # Searches are the one page every spelling of which misses the cache: a reader
 # types a few a minute, a flood of distinct queries from one address gets 429s.
@@ -163,7 +161,9 @@ def search(request):
     if not search_text:
         return _search_response(request, context)
     try:
-        results = Post.objects.published().for_teasers().search(search_text, candidates=SEARCH_CANDIDATES)
+        # Every result page of a query ranks the same candidates: as many as its pages show.
+        candidates = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
+        results = Post.objects.published().for_teasers().search(search_text, candidates=candidates)
     except RefusedSearch as refusal:
         return _search_response(request, {**context, "search_problem": str(refusal)}, status=400)
     context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
