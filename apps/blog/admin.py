@@ -15,19 +15,38 @@ from .models import Author, Category, Post, Tag
 from .popularity import forget_posts_on_commit
 
 
+class StatusListFilter(admin.ChoicesFieldListFilter):
+    """The status filter, with "Published" as readers see it: `published()`.
+
+    Drafts (undated) and scheduled posts (dated later) sit at the head of the
+    date index the change list is ordered by, 50,000 rows at 1M posts: a bare
+    status = 'published' skipped them row by row (0.7-1.6 s), the date bound of
+    published() starts the range after them (a post marked published but dated
+    later is, by Post.save(), a scheduled post).
+    """
+
+    def queryset(self, request, queryset):
+        wanted = self.used_parameters.get(self.lookup_kwarg)
+        if wanted and list(wanted)[-1] == Post.Status.PUBLISHED:
+            return queryset.published()
+        return super().queryset(request, queryset)
+
+
 @admin.register(Post)
 class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
     list_display = ["title", "status", "author", "category", "published_at", "preview_link"]
     # The change list's author and category columns: one JOIN, not two queries per row.
     list_select_related = ["author", "category"]
-    list_filter = ["status", "category", "author"]
+    list_filter = [("status", StatusListFilter), "category", "author"]
     search_fields = ["title"]
     # Drawn by {% post_date_hierarchy %} (templates/admin/blog/post/change_list.html):
     # Django's own scans the table twice for the years it lists.
     date_hierarchy = "published_at"
-    # Newest first by primary key: the published_at indexes are partial (the
-    # public's rows only), and sorting a million rows for one page is not a list.
-    ordering = ["-id"]
+    # The readers' order, drafts (undated) and scheduled posts first: every
+    # view of the change list (all posts, a status, an author, a category, a
+    # year, a month) is a range of one of the date indexes, read for one page.
+    # The admin adds -pk, so the order is the index's (published_at, id).
+    ordering = ["-published_at"]
     autocomplete_fields = ["author", "category", "tags"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "last_modified"]

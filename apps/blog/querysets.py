@@ -3,24 +3,26 @@ base_queryset idea): a page cannot forget its joins, and nobody filters on
 status by hand."""
 
 import datetime
+from collections import Counter
 from typing import NamedTuple
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import models
-from django.db.models import Count, F, Prefetch
+from django.db.models import F, Prefetch, Value
 from django.utils import timezone
 
-PUBLISHED = "published"
-SCHEDULED = "scheduled"
-SEARCH_CONFIG = "english"
+from apps.core.pagination import RowComparison
+
+from .search import HIGHLIGHT_START, HIGHLIGHT_STOP, SEARCH_CANDIDATES, SEARCH_CONFIG, search_query
+
 # Columns a teaser never shows ("results are too large": defer the body).
 HEAVY_COLUMNS = ("body", "body_html", "search_vector")
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_STOP = "\x03"
 RELATED_POSTS = 4
 # Candidates for related posts: some may be drafts or future-dated, which the
 # second query drops, so ask for a few more ids than we show.
 RELATED_CANDIDATES = RELATED_POSTS * 3
+# How many of each tag's newest posts are candidates for sharing most tags.
+RELATED_PER_TAG = 200
 
 
 class Neighbours(NamedTuple):
@@ -28,28 +30,27 @@ class Neighbours(NamedTuple):
     next: object
 
 
-def _tags_prefetch():
-    from .models import Tag
-
-    # Prefetch object: only the columns a teaser links with.
-    return Prefetch("tags", queryset=Tag.objects.only("id", "name", "slug").order_by("name"))
-
-
 class PostQuerySet(models.QuerySet):
     def published(self):
         """What the public may see: published, and not dated in the future."""
-        return self.filter(status=PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def due_for_publishing(self, now):
         """Scheduled posts whose time has come (publish_due_posts hands them over)."""
-        return self.filter(status=SCHEDULED, published_at__lte=now)
+        return self.filter(status=self.model.Status.SCHEDULED, published_at__lte=now)
+
+    def _tags_prefetch(self):
+        # Prefetch object: only the columns a teaser links with. The Tag model
+        # through the relation, so models.py and this module import one way.
+        tag_model = self.model.tags.field.related_model
+        return Prefetch("tags", queryset=tag_model.objects.only("id", "name", "slug").order_by("name"))
 
     def for_teasers(self):
         """Exactly what inc/post/teaser.html touches: two queries for any page size."""
         return (
             self.select_related("author", "category")
             .defer(*HEAVY_COLUMNS, "author__bio", "category__description")
-            .prefetch_related(_tags_prefetch())
+            .prefetch_related(self._tags_prefetch())
         )
 
     def for_detail(self):
@@ -57,7 +58,7 @@ class PostQuerySet(models.QuerySet):
         return (
             self.select_related("author", "category")
             .defer("search_vector")
-            .prefetch_related(_tags_prefetch())
+            .prefetch_related(self._tags_prefetch())
         )
 
     def for_feed(self):
@@ -90,23 +91,24 @@ class PostQuerySet(models.QuerySet):
         return self.filter(id__in=through.objects.filter(tag_id=tag.pk).values("post_id"))
 
     def neighbours(self, post):
-        """The older and newer published posts around `post`, in one UNION query."""
+        """The older and newer published posts around `post`, in one UNION query.
+
+        Each side is a row comparison, `(published_at, id) < (x, y)`, that the
+        published-list index enters at the post and reads one row from, like
+        a keyset page; the equivalent OR form is no index range and scans.
+        """
+        columns = (F("published_at"), F("id"))
+        values = (Value(post.published_at, output_field=models.DateTimeField()), Value(post.id))
         previous_post = (
-            self.filter(
-                models.Q(published_at__lt=post.published_at)
-                | models.Q(published_at=post.published_at, id__lt=post.id)
-            )
+            self.filter(RowComparison(columns, "<", values))
             .only("title", "slug")
-            .annotate(direction=models.Value("previous"))
+            .annotate(direction=Value("previous"))
             .order_by("-published_at", "-id")[:1]
         )
         next_post = (
-            self.filter(
-                models.Q(published_at__gt=post.published_at)
-                | models.Q(published_at=post.published_at, id__gt=post.id)
-            )
+            self.filter(RowComparison(columns, ">", values))
             .only("title", "slug")
-            .annotate(direction=models.Value("next"))
+            .annotate(direction=Value("next"))
             .order_by("published_at", "id")[:1]
         )
         by_direction = {row.direction: row for row in previous_post.union(next_post, all=True)}
@@ -115,36 +117,57 @@ class PostQuerySet(models.QuerySet):
     def related_to(self, post):
         """Posts sharing most tags with `post`, newest first among equals.
 
-        Expensive table joins: two queries, ids first from the M2M table alone,
-        then the few rows by primary key. EXPLAIN ANALYZE over 30k posts (80
-        tags, 3 per post; median of 15): ids 0.6-1.8 ms + rows 0.02 ms, against
-        11-20 ms for the single join-and-group query, whose plan hashes a
-        sequential scan of every published post. The two-query form won.
+        Bounded, however big the tags: the candidates are the newest
+        RELATED_PER_TAG posts of each of the post's tags (by id, the order
+        posts are written), each read from the M2M table's (tag_id, post_id)
+        index as one short range; counting shared tags among them is done
+        here, then the few winners are loaded by primary key. A post that
+        shares tags only with posts older than each tag's newest few hundred
+        gets newer related posts instead: freshness over exhaustive overlap.
         """
         tag_ids = [tag.id for tag in post.tag_list]  # in-memory: the tags are already prefetched
         if not tag_ids:
             return []
-        through = self.model.tags.through
-        shared_tags_by_id = dict(
-            through.objects.filter(tag_id__in=tag_ids)
-            .exclude(post_id=post.id)
-            .values("post_id")
-            .annotate(shared=Count("tag_id"))
-            .order_by("-shared", "-post_id")
-            .values_list("post_id", "shared")[:RELATED_CANDIDATES]
+        shared_tags_by_id = Counter(
+            post_id for post_id in self.related_candidate_ids(tag_ids) if post_id != post.id
         )
-        related = self.filter(id__in=shared_tags_by_id).only("title", "slug", "published_at")
+        best_ids = sorted(shared_tags_by_id, key=lambda post_id: (shared_tags_by_id[post_id], post_id))
+        best_ids = best_ids[-RELATED_CANDIDATES:]
+        related = self.filter(id__in=best_ids).only("title", "slug", "published_at")
         return sorted(
             related,
             key=lambda related_post: (shared_tags_by_id[related_post.id], related_post.published_at),
             reverse=True,
         )[:RELATED_POSTS]
 
-    def search(self, text):
-        """Ranked full-text matches with highlighted snippets (ts_headline)."""
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    def related_candidate_ids(self, tag_ids):
+        """Post ids among the newest RELATED_PER_TAG of each tag, once per shared tag (one query)."""
+        through = self.model.tags.through
+        newest_of_each_tag = [
+            through.objects.filter(tag_id=tag_id)
+            .order_by("-post_id")
+            .values_list("post_id", flat=True)[:RELATED_PER_TAG]
+            for tag_id in tag_ids
+        ]
+        return newest_of_each_tag[0].union(*newest_of_each_tag[1:], all=True)
+
+    def search(self, search_text, candidates=SEARCH_CANDIDATES):
+        """Matches for a reader's text, ranked, with highlighted snippets (ts_headline).
+
+        Ranks a bounded candidate set: the newest `candidates` matches, found
+        through the GIN index (rare words) or by walking the published-list
+        index newest first until enough rows match (common words), then
+        ordered by rank. A common word ranks its newest few hundred matches,
+        not all of them: freshness over relevance among older posts.
+        RefusedSearch for text with no word to look for or too many words
+        (apps.blog.search).
+        """
+        query = search_query(search_text)
+        newest_matches = (
+            self.filter(search_vector=query).order_by("-published_at", "-id").values("id")[:candidates]
+        )
         return (
-            self.filter(search_vector=query)
+            self.filter(id__in=newest_matches)
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
                 snippet=SearchHeadline(
@@ -152,8 +175,7 @@ class PostQuerySet(models.QuerySet):
                     query,
                     config=SEARCH_CONFIG,
                     # From the rendered body, whose tags ts_headline drops, so
-                    # readers see no Markdown syntax. Sentinels, not tags: the
-                    # snippet is escaped first and marked up after (|highlight).
+                    # readers see no Markdown syntax.
                     start_sel=HIGHLIGHT_START,
                     stop_sel=HIGHLIGHT_STOP,
                     max_words=35,

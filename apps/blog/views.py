@@ -8,6 +8,7 @@ no query.
 import datetime
 
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,23 +17,24 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from psycopg2.errors import QueryCanceled
 
 from apps.caching.pipeline import cached_row, private_page, public_page
 from apps.core.clients import client_address, is_same_origin
 from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
+from apps.core.ratelimit import rate_limited
 from apps.core.site_url import absolute_url
 
 from . import popularity
 from .models import Author, Category, Post, Tag
+from .search import RefusedSearch, canonical_search_text, clean_search_text
 
-SEARCH_MAX_LENGTH = 200
-SEARCH_MAX_PAGES = 20
-
-
-def canonical_search_text(text):
-    """Search words spelled one way: NUL dropped (PostgreSQL refuses it),
-    whitespace collapsed, cut to SEARCH_MAX_LENGTH; None when nothing is left."""
-    return " ".join(text.replace("\x00", "").split())[:SEARCH_MAX_LENGTH].strip() or None
+SEARCH_MAX_PAGES = 10
+SEARCH_STATEMENT_TIMEOUT_MS = 1500
+# Searches are the one page every spelling of which misses the cache: a reader
+# types a few a minute, a flood of distinct queries from one address gets 429s.
+SEARCH_RATE_LIMIT = 30
+SEARCH_RATE_WINDOW_SECONDS = 60
 
 
 # The only query parameters that change a page, with their one spelling: any
@@ -173,15 +175,37 @@ def archive_month(request, year, month):
     )
 
 
+@rate_limited("search", SEARCH_RATE_LIMIT, SEARCH_RATE_WINDOW_SECONDS)
 @public_page(SEARCH_PAGE_PARAMS)
 @require_GET
 def search(request):
-    search_text = canonical_search_text(request.GET.get("q", "")) or ""
-    page = None
-    if search_text:
-        results = Post.objects.published().for_teasers().search(search_text)
-        page = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
-    response = TemplateResponse(request, "blog/search.html", {"search_text": search_text, "page": page})
+    """Ranked search under a statement timeout; refused text gets its reason, not a query."""
+    search_text = clean_search_text(request.GET.get("q", ""))
+    context = {"search_text": search_text, "page": None, "search_problem": None}
+    if not search_text:
+        return _search_response(request, context)
+    try:
+        # Every result page of a query ranks the same candidates: as many as its pages show.
+        candidates = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
+        results = Post.objects.published().for_teasers().search(search_text, candidates=candidates)
+    except RefusedSearch as refusal:
+        return _search_response(request, {**context, "search_problem": str(refusal)}, status=400)
+    context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
+    try:
+        # The page's queries run while it renders: render here, under the timeout.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_STATEMENT_TIMEOUT_MS])
+            return _search_response(request, context).render()
+    except OperationalError as error:
+        if not isinstance(error.__cause__, QueryCanceled):
+            raise
+    problem = "This search took too long. Try a narrower search: more words, or a “quoted phrase”."
+    return _search_response(request, {**context, "page": None, "search_problem": problem}, status=503)
+
+
+def _search_response(request, context, status=200):
+    response = TemplateResponse(request, "blog/search.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -1,11 +1,10 @@
 from urllib.parse import unquote
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from storages.backends.s3 import S3Storage
 
-# What an unreachable or failing object store raises: worth a retry later.
-STORAGE_ERRORS = (BotoCoreError, ConnectionError, TimeoutError)
+from .storage_errors import STORAGE_ERRORS
 
 
 class MediaStorage(S3Storage):

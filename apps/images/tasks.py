@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import cleanup, thumbnails
-from .storage import STORAGE_ERRORS
+from .storage_errors import STORAGE_ERRORS
 
 RETRIED_ON_STORAGE_ERRORS = {
     "autoretry_for": STORAGE_ERRORS,

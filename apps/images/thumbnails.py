@@ -24,7 +24,7 @@ from easy_thumbnails.models import ThumbnailDimensions
 from PIL import Image
 
 from .registry import thumbnail_field
-from .storage import STORAGE_ERRORS
+from .storage_errors import STORAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 

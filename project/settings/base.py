@@ -256,6 +256,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_proce
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 LOGGING["loggers"]["apps.blog.popularity"] = {"level": "WARNING", "filters": ["once_a_minute"]}
+LOGGING["loggers"]["apps.core.ratelimit"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 
 # The toolbar's default panels (only local settings install it) and ours.
 DEBUG_TOOLBAR_PANELS = [

@@ -7,13 +7,17 @@ sequential scan and prove nothing. The corpus lives in one transaction that is
 rolled back at the end of the module, and the statistics are then reset.
 """
 
+import json
 import re
 
 import pytest
 from django.db import connection, transaction
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from apps.blog.models import Author, Category, Post, Tag
+from apps.blog.querysets import RELATED_PER_TAG
+from apps.blog.search import SEARCH_CANDIDATES
 from apps.core.pagination import KeysetPage, OffsetPage, encode_cursor
 
 CORPUS_POSTS = 30_000
@@ -195,3 +199,144 @@ def test_deep_keyset_page_reads_one_page_of_rows_not_the_offset(corpus):
     rows_read = [int(rows) for rows in re.findall(r"Index Scan.*?actual rows=(\d+)", plan)]
     assert rows_read, plan
     assert max(rows_read) <= 21, plan
+
+
+def _plan_nodes(plan):
+    """Every node of a JSON plan, depth first."""
+    nodes = [plan]
+    for child in plan.get("Plans", []):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+def _analyzed_nodes(queryset):
+    plan = json.loads(queryset.explain(format="json", analyze=True, timing=False))
+    return _plan_nodes(plan[0]["Plan"])
+
+
+def _scans(nodes):
+    """(node type, relation or index, rows read) of every scan node."""
+    return [
+        (
+            node["Node Type"],
+            node.get("Index Name") or node.get("Relation Name"),
+            node["Actual Rows"] * node["Actual Loops"],
+        )
+        for node in nodes
+        if "Scan" in node["Node Type"] and ("Index Name" in node or "Relation Name" in node)
+    ]
+
+
+def _corpus_post(position):
+    """The published post at `position` in date order (0 = oldest)."""
+    return Post.objects.published().for_detail().order_by("published_at", "id")[position]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("position", [0, 13_000, -1], ids=["oldest", "middle", "newest"])
+def test_neighbours_read_one_index_row_each_way(corpus, position):
+    """The row comparison enters the date index at the post: one row read per direction, no sort."""
+    published = Post.objects.published()
+    post = _corpus_post(position if position >= 0 else published.count() - 1)
+    with CaptureQueriesContext(connection) as captured:
+        published.neighbours(post)
+    (neighbours_sql,) = [query["sql"] for query in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + neighbours_sql)
+        nodes = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
+    scans = _scans(nodes)
+    assert [index for _, index, _ in scans] == ["post_date_idx", "post_date_idx"], scans
+    assert all(rows <= 1 for _, _, rows in scans), scans
+    assert not [node for node in nodes if node["Node Type"] == "Sort"], scans
+
+
+@pytest.mark.django_db
+def test_related_posts_read_a_bounded_range_of_each_tag(corpus):
+    """Each of the post's tags (about 1,100 posts each here, 485,000 for the largest at 1M)
+    is read for its newest RELATED_PER_TAG rows only, from the (tag_id, post_id) index."""
+    post = _corpus_post(13_000)
+    tag_ids = [tag.id for tag in post.tag_list]
+    scans = _scans(_analyzed_nodes(Post.objects.published().related_candidate_ids(tag_ids)))
+    assert len(scans) == len(tag_ids) == 3, scans
+    assert {index for _, index, _ in scans} == {"post_tags_tag_post_idx"}, scans
+    assert all(rows <= RELATED_PER_TAG for _, _, rows in scans), scans
+
+
+@pytest.mark.django_db
+def test_related_posts_take_two_queries(corpus, django_assert_num_queries):
+    post = _corpus_post(13_000)
+    post.tag_list  # noqa: B018 - prefetched with the post on its page
+    with django_assert_num_queries(2):
+        related = Post.objects.published().related_to(post)
+    assert len(related) == 4
+    assert post not in related
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["council", "harbour", "lighthouse"], ids=["every", "one-in-five", "rare"])
+def test_search_ranks_a_bounded_candidate_set(corpus, word):
+    """However common the word, no scan of posts reads more than a few times the
+    candidates (the newest matches), and only the candidates are ranked."""
+    results = Post.objects.published().for_teasers().search(word)
+    nodes = _analyzed_nodes(OffsetPage(results, QueryDict(), per_page=20, max_pages=20).page_queryset)
+    scans = _scans(nodes)
+    post_scans = [scan for scan in scans if scan[0] != "Seq Scan" or scan[1] == "blog_post"]
+    assert not [scan for scan in scans if scan[0] == "Seq Scan" and scan[1] == "blog_post"], scans
+    assert all(rows <= 5 * SEARCH_CANDIDATES for _, _, rows in post_scans), scans
+    sorts = [node for node in nodes if node["Node Type"] == "Sort"]
+    assert all(node["Actual Rows"] <= SEARCH_CANDIDATES for node in sorts), sorts
+
+
+ADMIN_CHANGE_LISTS = {
+    "all posts": {},
+    "drafts": {"status__exact": "draft"},
+    "scheduled": {"status__exact": "scheduled"},
+    "published": {"status__exact": "published"},
+    "one category": {"category__id__exact": "corpus-category-3"},
+    "one author": {"author__id__exact": "corpus-author-5"},
+    "an old year": {"published_at__year": "old"},
+    "an old month": {"published_at__year": "old", "published_at__month": "6"},
+    "title search, a word in every title": {"q": "corpus"},
+    "title search, a rare number": {"q": "post 4242"},
+}
+
+
+def _admin_params(params):
+    oldest_year = Post.objects.published().order_by("published_at").first().published_at.year
+    resolved = {}
+    for name, value in params.items():
+        if name == "category__id__exact":
+            value = Category.objects.get(slug=value).pk
+        elif name == "author__id__exact":
+            value = Author.objects.get(slug=value).pk
+        elif value == "old":
+            value = oldest_year + 1
+        resolved[name] = value
+    return resolved
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", ADMIN_CHANGE_LISTS.values(), ids=ADMIN_CHANGE_LISTS.keys())
+def test_admin_change_list_reads_one_page_of_an_index(corpus, admin_client, params):
+    """Every view of the editors' change list walks a date index for one page
+    (100 rows and the few it skips), however deep its year or month."""
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get("/admin/blog/post/", _admin_params(params))
+    assert response.status_code == 200
+    page_queries = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "blog_post"') and "ORDER BY" in query["sql"]
+    ]
+    assert page_queries
+    post_scans = []
+    for page_sql in page_queries:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + page_sql)
+            nodes = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
+        post_scans += [
+            scan for scan in _scans(nodes) if scan[1] and "post" in scan[1] and "tags" not in scan[1]
+        ]
+    assert post_scans, page_queries
+    assert not [scan for scan in post_scans if scan[0] == "Seq Scan"], post_scans
+    assert all(rows <= 3_000 for _, _, rows in post_scans), post_scans

@@ -81,11 +81,15 @@ def test_list_view_query_count_is_flat(
 def test_search_query_count_is_flat(
     client, settings, cache_off, site_content, django_assert_num_queries, per_page, page_number
 ):
-    """Ranked matches with snippets, then their tags; no COUNT for the page links."""
+    """The statement timeout, ranked matches with snippets, then their tags; no
+    COUNT for the page links. (The savepoint around them is the test's own
+    transaction; served, the search is its own BEGIN ... COMMIT.)"""
     settings.BLOG_POSTS_PER_PAGE = per_page
     query = {"q": "harbour"} if page_number == "1" else {"q": "harbour", "page": page_number}
     with django_assert_num_queries(QUERY_BUDGETS["search"]) as captured:
         response = client.get(reverse("blog:search"), query)
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements == ["SAVEPOINT", "SET", "SELECT", "SELECT", "RELEASE"]
     assert response.status_code == 200
     assert response.content.count(b'class="teaser"') == per_page
     _assert_no_session_or_user_queries(captured)

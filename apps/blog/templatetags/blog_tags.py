@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from apps.blog.querysets import HIGHLIGHT_START, HIGHLIGHT_STOP
+from apps.blog.search import HIGHLIGHT_START, HIGHLIGHT_STOP
 from apps.core import site_url
 
 register = template.Library()
