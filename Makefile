@@ -39,7 +39,7 @@ bench: setup ## Benchmarks side by side with their baselines; writes docs/perfor
 setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
 system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, Node), if missing
-	@missing="$$($(PYTHON_BIN) project/services.py apt-packages) $(EXTRA_PACKAGES)"; \
+	@missing="$$($(PYTHON_BIN) project/services/programs.py) $(EXTRA_PACKAGES)"; \
 	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages: $$missing"; \

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from project.config import database_from_url
-from project.services import service_urls
+from project.services.constants import service_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_SERVICES = service_urls()

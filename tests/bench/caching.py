@@ -22,7 +22,7 @@ import urllib.request
 
 import redis
 
-from project import services
+from project.services import constants
 
 from .harness import (
     BENCH_REDIS_DB,
@@ -119,7 +119,7 @@ def load_row(database, label, base_url, path, floor_rps=None):
 
 def run(databases):
     load_rows, cold_rows = [], []
-    bench_cache = redis.Redis.from_url(with_redis_db(services.CACHE_URL, BENCH_REDIS_DB))
+    bench_cache = redis.Redis.from_url(with_redis_db(constants.CACHE_URL, BENCH_REDIS_DB))
     for database in databases:
         bench_cache.flushdb()
         with gunicorn_server(database) as base_url:

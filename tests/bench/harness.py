@@ -16,7 +16,6 @@ import os
 import platform
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
-from project import services
+from project.services import constants
+from project.services.processes import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS_DIR = PROJECT_ROOT / "bench-results"
@@ -101,7 +101,7 @@ def machine_description():
 
 
 def admin_connection(database=None):
-    parts = urlsplit(services.DATABASE_URL)
+    parts = urlsplit(constants.DATABASE_URL)
     connection = psycopg2.connect(
         host=parts.hostname,
         port=parts.port,
@@ -133,7 +133,7 @@ class BenchDatabase:
 
     @property
     def url(self):
-        parts = urlsplit(services.DATABASE_URL)
+        parts = urlsplit(constants.DATABASE_URL)
         return urlunsplit(parts._replace(path=f"/{self.name}"))
 
     @property
@@ -147,12 +147,12 @@ class BenchDatabase:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
             "DATABASE_URL": self.url,
-            "CACHE_URL": with_redis_db(services.CACHE_URL, BENCH_REDIS_DB),
-            "CELERY_BROKER_URL": with_redis_db(services.BROKER_URL, BENCH_REDIS_DB),
-            "AWS_STORAGE_BUCKET_NAME": services.S3_BUCKET,
-            "AWS_S3_ENDPOINT_URL": services.S3_ENDPOINT_URL,
-            "AWS_ACCESS_KEY_ID": services.S3_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": services.S3_SECRET_KEY,
+            "CACHE_URL": with_redis_db(constants.CACHE_URL, BENCH_REDIS_DB),
+            "CELERY_BROKER_URL": with_redis_db(constants.BROKER_URL, BENCH_REDIS_DB),
+            "AWS_STORAGE_BUCKET_NAME": constants.S3_BUCKET,
+            "AWS_S3_ENDPOINT_URL": constants.S3_ENDPOINT_URL,
+            "AWS_ACCESS_KEY_ID": constants.S3_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": constants.S3_SECRET_KEY,
             # Plain HTTP on loopback: no SSL redirect, no secure-only cookies.
             "HTTPS": False,
             "DEBUG": False,
@@ -239,12 +239,6 @@ def collect_static(database):
 
 
 # ---------------------------------------------------------------- server
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

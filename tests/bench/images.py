@@ -25,6 +25,8 @@ import sys
 import time
 import uuid
 
+from tests.support.queues import purge_task_queues
+
 from .harness import PROJECT_ROOT, PYTHON, RESULTS_DIR, machine_description, markdown_table, say, today
 
 NAME = "images"
@@ -213,7 +215,7 @@ def render_counted(template, context_images, storages_setting, renders):
     from django.template import Context
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    from project.services import S3_PORT
+    from project.services.constants import S3_PORT
     from tests.images.s3_proxy import counting_proxy, storages_at
 
     timings = []
@@ -286,11 +288,7 @@ def main(uploads):
     import django
 
     django.setup()
-    from project.celery import app as celery_app
-
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
+    purge_task_queues()
     latency, uploaded = measure_upload_latency(uploads)
     sizes = measure_bytes(uploaded[:BYTES_SAMPLE])
     pages, page_images = measure_page()
