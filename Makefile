@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
 .PHONY: help run test lint format bench setup system-packages browser-packages services services-stop services-status \
-        services-reset migrate demo-data local-admin clean
+        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,24 @@ services-status: ## Show whether each service is up
 
 services-reset: ## Stop the services and delete their data (database, uploads, queues)
 	$(PY) -m project.services reset
+
+stack: setup ## The deployed shape on loopback: nginx, two gunicorn app servers, Celery workers and beat, own services
+	$(PY) -m project.services.stack start
+
+stack-stop: ## Stop everything `make stack` started
+	$(PY) -m project.services.stack stop
+
+stack-status: ## Show whether each part of the stack is up
+	$(PY) -m project.services.stack status
+
+loadtest: stack ## Readers and editors against the stack (LOADTEST_SECONDS=60); writes docs/reliability.md
+	$(PY) -m tests.stack.load
+
+faults: stack ## Kill each service under load and check what must hold (FAULT_SECONDS=40 each); writes docs/reliability.md
+	$(PY) -m tests.stack.faults
+
+soak: stack ## A long run sampling worker RSS and Redis memory (SOAK_SECONDS=600); writes docs/reliability.md
+	$(PY) -m tests.stack.soak
 
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input

@@ -108,6 +108,8 @@ def read_deploy_config(config):
     settings["AWS_SECRET_ACCESS_KEY"] = config.optional("AWS_SECRET_ACCESS_KEY")
     settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
     settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
+    settings["TRUSTED_PROXIES"] = config.optional("TRUSTED_PROXIES", list, [])
+    settings["SITE_URL"] = config.optional("SITE_URL", str, "")
 
     # Overrides: a default from base.py (or a safe deploy default) unless set.
     settings["DEBUG"] = config.optional("DEBUG", bool, False)

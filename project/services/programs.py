@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_BINARY = "/usr/bin/redis-server"
+NGINX_BINARY = "/usr/sbin/nginx"
 S3RVER_SCRIPT = PROJECT_ROOT / "node_modules" / "s3rver" / "bin" / "s3rver.js"
 
 
@@ -35,6 +36,8 @@ def missing_packages() -> list[str]:
         "redis-server": Path(REDIS_BINARY).exists(),
         "nodejs": shutil.which("node") is not None,
         "npm": shutil.which("npm") is not None or S3RVER_SCRIPT.exists(),
+        # The load balancer of `make stack`.
+        "nginx": Path(NGINX_BINARY).exists(),
     }
     return [package for package, present in installed.items() if not present]
 
