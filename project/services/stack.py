@@ -248,12 +248,15 @@ class Nginx(StackProcess):
         if running_as_root():
             # The workers run as www-data and buffer large bodies under temp/.
             shutil.chown(self.directory / "temp", "www-data")
-        servers = "\n".join(
-            f"        server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in self.app_ports
-        )
-        config = NGINX_TEMPLATE.read_text().replace("@LISTEN@", f"{HOST}:{self.port}")
-        self.config_file.write_text(config.replace("@APP_SERVERS@", servers))
+        servers = [f"server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in self.app_ports]
+        self.config_file.write_text(nginx_config(f"{HOST}:{self.port}", servers))
         super().start()
+
+
+def nginx_config(listen: str, server_lines: list[str]) -> str:
+    """project/deploy/nginx.conf with its placeholders filled."""
+    servers = "\n".join(f"        {line}" for line in server_lines)
+    return NGINX_TEMPLATE.read_text().replace("@LISTEN@", listen).replace("@APP_SERVERS@", servers)
 
 
 def child_pids(pid: int) -> list[int]:

@@ -277,19 +277,18 @@ def missing_thumbnails(saves):
     return incomplete
 
 
-def wait_for_thumbnails(saves, timeout):
-    """Seconds until every uploaded image has all its aliases, or None if some still lack them."""
+def thumbnails_completed_at(saves, deadline):
+    """time.time() when every uploaded image had all its aliases, or None if not by the deadline."""
     from django.db import close_old_connections
 
-    started = time.monotonic()
     while True:
         close_old_connections()
         try:
             if not missing_thumbnails(saves):
-                return time.monotonic() - started
+                return time.time()
         except Exception as error:  # noqa: BLE001 - a service may still be coming back; try again
             say(f"thumbnail check failed ({error.__class__.__name__}); trying again")
-        if time.monotonic() - started > timeout:
+        if time.time() > deadline:
             return None
         time.sleep(2)
 
