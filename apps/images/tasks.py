@@ -48,6 +48,6 @@ def remove_unreferenced_images():
 
 @shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
 def queue_missing_thumbnails():
-    """Beat, every 30 s: queue again the images whose thumbnail task was lost."""
+    """Beat, every 20 s: queue again the images whose thumbnail task was lost."""
     for model_label, pk, image_field in sweep.claim_rows_missing_thumbnails(timezone.now()):
         generate_thumbnails.delay(model_label, pk, image_field)

@@ -7,6 +7,7 @@ development and tests; `python -m project.services --help` lists the commands.
     postgres.py, redis_server.py, s3rver.py   one class per kind of server
     table.py      the four services by name, and start/stop/reset under a lock
     __main__.py   the command line
+    stack.py      `make stack`: nginx, two app servers, workers and beat on their own services
 
 This file imports nothing, so that `from project.services.constants import ...`
 (deploy settings included) never loads the runner.

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -204,7 +205,7 @@ class StackProcess(Service):
         super().kill()
         for child in children:
             if process_is_alive(child):
-                os.kill(child, 9)
+                os.kill(child, signal.SIGKILL)
 
     def data_dirs(self) -> list[Path]:
         return [self.directory]

@@ -315,7 +315,7 @@ IMAGES_ORPHAN_GRACE_SECONDS = 60 * 60 * 24
 # The sweep queues again a row still without thumbnails this long after its
 # save (its task was lost), at most once per REQUEUE seconds (the visibility
 # timeout: by then Redis redelivers a killed worker's task anyway).
-IMAGES_SWEEP_GRACE_SECONDS = 60
+IMAGES_SWEEP_GRACE_SECONDS = 45
 IMAGES_SWEEP_REQUEUE_SECONDS = 60 * 15
 # Thumbnails are overwritten in place when regenerated (same name, same
 # options), so a page never points at a name that is briefly missing.
@@ -343,7 +343,7 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "publish-due-posts": {"task": "apps.blog.tasks.publish_due_posts", "schedule": 60.0},
         "decay-popular-posts": {"task": "apps.blog.tasks.decay_popular_posts", "schedule": 60.0 * 60 * 6},
-        "queue-missing-thumbnails": {"task": "apps.images.tasks.queue_missing_thumbnails", "schedule": 30.0},
+        "queue-missing-thumbnails": {"task": "apps.images.tasks.queue_missing_thumbnails", "schedule": 20.0},
         "remove-unreferenced-images": {
             "task": "apps.images.tasks.remove_unreferenced_images",
             "schedule": 60.0 * 60 * 24,

@@ -1,8 +1,9 @@
 """The deployed shape, guarded in CI: one app server killed behind nginx while
 readers read, and not one read fails.
 
-Starts `make stack` (reused when up). The long runs (make loadtest, faults,
-soak) stay in their own targets; this one reads a hundred pages, a few seconds.
+Starts `make stack` (reused when up, stopped afterwards when started here).
+The long runs (make loadtest, faults, soak) stay in their own targets; this
+one reads a hundred-odd pages, a few seconds.
 """
 
 import re
@@ -21,8 +22,12 @@ READER_THREADS = 4
 
 @pytest.fixture(scope="module")
 def running_stack():
+    """The stack, started for this module unless it was up; stopped again if started here."""
+    already_up = all(part.is_up() for part in stack.components().values())
     stack.start()
-    return stack.components()
+    yield stack.components()
+    if not already_up:
+        stack.stop()
 
 
 def read_pages(base_url):
