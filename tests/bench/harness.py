@@ -8,7 +8,6 @@ probe) that read it, exactly as a deployed process would.
 
 import contextlib
 import csv
-import datetime
 import fcntl
 import hashlib
 import json
@@ -29,6 +28,8 @@ from psycopg2 import sql
 
 from project.services import constants
 from project.services.processes import free_port
+from tests.support import documents
+from tests.support.documents import markdown_table, today  # noqa: F401 - the scenarios import them from here
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS_DIR = PROJECT_ROOT / "bench-results"
@@ -337,22 +338,4 @@ comparing rows with each other, not for capacity planning.
 
 def update_section(name, body):
     """Replace the text between <!-- bench:name --> and <!-- /bench:name -->, or append it."""
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    document = PERFORMANCE_DOC.read_text() if PERFORMANCE_DOC.exists() else HEADER
-    block = f"{start}\n{body.strip()}\n{end}"
-    if start in document and end in document:
-        before, rest = document.split(start, 1)
-        document = before + block + rest.split(end, 1)[1]
-    else:
-        document = document.rstrip() + "\n\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(document)
-
-
-def today():
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def markdown_table(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    documents.update_section(PERFORMANCE_DOC, "bench", name, body, header=HEADER)

@@ -8,7 +8,6 @@ bucket the app servers wrote to.
 """
 
 import csv
-import datetime
 import json
 import os
 import platform
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from project.services import stack
+from tests.support import documents
 
 PROJECT_ROOT = stack.PROJECT_ROOT
 RESULTS_DIR = PROJECT_ROOT / "bench-results" / "stack"
@@ -313,24 +313,11 @@ def machine_description():
     )
 
 
-def today():
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def markdown_table(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+SECTION_ORDER = ("load", "faults", "soak")
 
 
 def update_section(name, body):
-    """Replace the text between <!-- reliability:name --> and its closing marker, or append it."""
-    start, end = f"<!-- reliability:{name} -->", f"<!-- /reliability:{name} -->"
-    document = RELIABILITY_DOC.read_text() if RELIABILITY_DOC.exists() else DOC_HEADER
-    block = f"{start}\n{body.strip()}\n{end}"
-    if start in document and end in document:
-        before, rest = document.split(start, 1)
-        document = before + block + rest.split(end, 1)[1]
-    else:
-        document = document.rstrip() + "\n\n" + block + "\n"
-    RELIABILITY_DOC.write_text(document)
+    """Rewrite this section of docs/reliability.md, keeping load, faults and soak in that order."""
+    documents.update_section(
+        RELIABILITY_DOC, "reliability", name, body, header=DOC_HEADER, order=SECTION_ORDER
+    )

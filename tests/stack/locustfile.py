@@ -87,18 +87,19 @@ class Reader(FastHttpUser):
     def on_start(self):
         self.read_list("/", "/", pages=1)
 
+    def read_page(self, path, name):
+        """The page's HTML, its links remembered; None when it failed (Locust counts the failure)."""
+        page = self.client.get(path, name=name)
+        if page.status_code != 200:
+            return None
+        remember_links(page.text)
+        return page.text
+
     def read_list(self, path, name, pages):
         """A list page and, following rel=next, the pages after it."""
         for depth in range(pages):
-            with self.client.get(
-                path, name=name if depth == 0 else f"{name} rel=next", catch_response=True
-            ) as page:
-                if page.status_code != 200:
-                    page.failure(f"status {page.status_code}")
-                    return
-                html = page.text
-            remember_links(html)
-            next_page = NEXT_PAGE.search(html)
+            html = self.read_page(path, name if depth == 0 else f"{name} rel=next")
+            next_page = NEXT_PAGE.search(html or "")
             if next_page is None:
                 return
             path = urljoin(path, next_page.group(1).replace("&amp;", "&"))
@@ -111,15 +112,8 @@ class Reader(FastHttpUser):
     def post_and_its_beacon(self):
         if not known_links["post"]:
             return
-        with self.client.get(
-            random.choice(sorted(known_links["post"])), name="/posts/[slug]/", catch_response=True
-        ) as page:
-            if page.status_code != 200:
-                page.failure(f"status {page.status_code}")
-                return
-            html = page.text
-        remember_links(html)
-        beacon = READ_BEACON.search(html)
+        html = self.read_page(random.choice(sorted(known_links["post"])), "/posts/[slug]/")
+        beacon = READ_BEACON.search(html or "")
         if beacon:
             self.client.post(beacon.group(1), name="/posts/[id]/read/")
 
