@@ -17,7 +17,15 @@ from pathlib import Path
 
 from .base import Service
 from .constants import DB_NAME, DB_PASSWORD, DB_USER, HOST, PROJECT_ROOT, SERVICES_DIR, database_url
-from .processes import ServiceError, log_tail, process_is_alive, read_pid_line, run, running_as_root
+from .processes import (
+    ServiceError,
+    log_tail,
+    process_is_alive,
+    read_pid_line,
+    run,
+    running_as_root,
+    user_can_enter,
+)
 from .programs import postgres_bin_dir
 
 # The root-only home for clusters when the checkout's parents keep the postgres user out.
@@ -32,12 +40,6 @@ def pg_binary(name: str) -> str:
     return str(bin_dir / name)
 
 
-def postgres_user_can_enter(directory: Path) -> bool:
-    # `test -x` as that user checks every parent directory too, ACLs included.
-    command = ["runuser", "-u", PG_SYSTEM_USER, "--", "test", "-x", str(directory)]
-    return subprocess.run(command, cwd="/", check=False).returncode == 0
-
-
 class PostgreSQL(Service):
     def __init__(self, name: str, port: int, directory: Path):
         self.name, self.port, self.directory = name, port, directory
@@ -50,7 +52,7 @@ class PostgreSQL(Service):
         if not running_as_root():
             return self.directory
         SERVICES_DIR.mkdir(parents=True, exist_ok=True)
-        if postgres_user_can_enter(SERVICES_DIR):
+        if user_can_enter(PG_SYSTEM_USER, SERVICES_DIR):
             return self.directory
         project_hash = hashlib.sha1(str(PROJECT_ROOT).encode(), usedforsecurity=False).hexdigest()[:12]
         return ROOT_PG_PARENT / project_hash / self.directory.relative_to(SERVICES_DIR)

@@ -46,6 +46,13 @@ def running_as_root() -> bool:
     return os.geteuid() == 0
 
 
+def user_can_enter(user: str, directory: Path) -> bool:
+    """Whether a system user may reach a directory (root checks this for the servers it starts)."""
+    # `test -x` as that user checks every parent directory too, ACLs included.
+    command = ["runuser", "-u", user, "--", "test", "-x", str(directory)]
+    return subprocess.run(command, cwd="/", check=False).returncode == 0
+
+
 def run(command: list[str], *, as_user: str | None = None) -> str:
     """Run a command and return its output; raise with its output if it fails."""
     if as_user is not None:

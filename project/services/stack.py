@@ -47,6 +47,7 @@ from .processes import (
     read_pid_line,
     running_as_root,
     spawn_daemon,
+    user_can_enter,
     wait_until,
 )
 from .programs import NGINX_BINARY
@@ -58,6 +59,7 @@ STACK_DIR = SERVICES_DIR / "stack"
 STATE_FILE = STACK_DIR / "stack.json"
 CONFIG_FILE = STACK_DIR / "config.json"
 NGINX_TEMPLATE = PROJECT_ROOT / "project" / "deploy" / "nginx.conf"
+NGINX_USER = "www-data"
 APP_SERVERS = ("app-1", "app-2")
 WORKER_QUEUES = ("high", "low")
 GUNICORN_WORKERS = int(os.environ.get("STACK_GUNICORN_WORKERS", "2"))
@@ -246,11 +248,16 @@ class Nginx(StackProcess):
             raise ServiceError("nginx is not installed: apt-get install nginx")
         for directory in ("logs", "temp"):
             (self.directory / directory).mkdir(parents=True, exist_ok=True)
-        if running_as_root():
-            # The workers run as www-data and buffer large bodies under temp/.
-            shutil.chown(self.directory / "temp", "www-data")
         servers = [f"server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in self.app_ports]
-        self.config_file.write_text(nginx_config(f"{HOST}:{self.port}", servers))
+        config = nginx_config(f"{HOST}:{self.port}", servers)
+        if running_as_root():
+            # The workers buffer uploads under temp/: as www-data when it can reach
+            # the checkout, else (a checkout under /root) as root, on loopback only.
+            if user_can_enter(NGINX_USER, self.directory):
+                shutil.chown(self.directory / "temp", NGINX_USER)
+            else:
+                config = config.replace(f"user {NGINX_USER};", "user root;")
+        self.config_file.write_text(config)
         super().start()
 
 

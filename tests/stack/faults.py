@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from project.services import stack
 from project.services.processes import wait_until
+from tests.support.documents import markdown_table, today
 
 from .harness import (
     LoadRun,
@@ -31,13 +32,11 @@ from .harness import (
     load_figures,
     longest_window,
     machine_description,
-    markdown_table,
     posts_with_images,
     say,
     setup_django,
     status_summary,
     thumbnails_completed_at,
-    today,
     update_section,
 )
 

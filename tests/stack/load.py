@@ -4,16 +4,16 @@ status and endpoint into docs/reliability.md, and checks the editors' saves."""
 
 import os
 
+from tests.support.documents import markdown_table, today
+
 from .harness import (
     LoadRun,
     check_saves,
     load_figures,
     machine_description,
-    markdown_table,
     say,
     setup_django,
     status_summary,
-    today,
     update_section,
 )
 

@@ -9,15 +9,14 @@ import time
 from pathlib import Path
 
 from project.services import stack
+from tests.support.documents import markdown_table, today
 
 from .harness import (
     LoadRun,
     load_figures,
     machine_description,
-    markdown_table,
     say,
     status_summary,
-    today,
     update_section,
 )
 
