@@ -140,16 +140,11 @@ def manage(*arguments: str) -> str:
 class StackProcess(Service):
     """A foreground program run detached, with its pid file and log in its directory."""
 
-    def __init__(
-        self, name: str, command: list[str], marker: bytes, *, port: int | None = None, ready_line=""
-    ):
-        self.name, self.command, self.marker, self.port, self.ready_line = (
-            name,
-            command,
-            marker,
-            port,
-            ready_line,
-        )
+    def __init__(self, name: str, command: list[str], marker: bytes, *, port=None, ready_line=""):
+        """marker: bytes of the command line that tell our process from a reused pid;
+        ready_line: what the log says once the program is ready (for programs without a port)."""
+        self.name, self.command, self.marker = name, command, marker
+        self.port, self.ready_line = port, ready_line
         self.directory = STACK_DIR / name
         self.url = http_url(port) if port else "-"
         self.pid_file = self.directory / f"{name}.pid"
@@ -181,15 +176,14 @@ class StackProcess(Service):
         pid = spawn_daemon(self.command, self.log_file, env=deploy_env())
         self.pid_file.write_text(f"{pid}\n")
 
-        def ready() -> bool:
+        def ready_or_dead() -> bool:
             if not process_is_alive(pid):
                 return True
             if self.ready_line:
                 return self.ready_line in self.log_file.read_text(errors="replace")[log_size:]
             return self.answers()
 
-        wait_until(ready, timeout=90, interval=0.2)
-        if not self.is_up() or (self.ready_line and not process_is_alive(pid)):
+        if not wait_until(ready_or_dead, timeout=90, interval=0.2) or not self.is_up():
             raise ServiceError(f"{self.name} did not start:\n{log_tail(self.log_file)}")
 
     def stop(self) -> None:
