@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,15 @@ def port_is_open(port: int, host: str = HOST) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
         return True
     return False
+
+
+def answers_http(url: str, timeout: float = 5) -> bool:
+    """Whether a GET of url answers 200 (an app server that has booted its workers)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URLs
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def free_port(host: str = HOST) -> int:

@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 from .base import Service
@@ -38,6 +37,7 @@ from .constants import (
 from .postgres import PostgreSQL
 from .processes import (
     ServiceError,
+    answers_http,
     command_line,
     end_process,
     free_port,
@@ -218,11 +218,7 @@ class AppServer(StackProcess):
         super().__init__(name, command, b"gunicorn", port=port)
 
     def answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/robots.txt", timeout=5) as response:  # noqa: S310
-                return response.status == 200
-        except OSError:
-            return False
+        return answers_http(f"{self.url}/robots.txt")
 
     def worker_pids(self) -> list[int]:
         pid = self.pid()

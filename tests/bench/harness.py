@@ -27,7 +27,7 @@ import psycopg2
 from psycopg2 import sql
 
 from project.services import constants
-from project.services.processes import free_port
+from project.services.processes import answers_http, free_port, wait_until
 from tests.support import documents
 from tests.support.documents import markdown_table, today  # noqa: F401 - the scenarios import them from here
 
@@ -261,16 +261,13 @@ def gunicorn_server(database):
         )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(base_url + "/robots.txt", timeout=2),  # noqa: S310 - loopback
-            ):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {log_path}")
-            time.sleep(0.2)
+        booted = wait_until(
+            lambda: process.poll() is not None or answers_http(base_url + "/robots.txt", timeout=2),
+            timeout=30,
+            interval=0.2,
+        )
+        if not booted or process.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start; see {log_path}")
         say(f"gunicorn up at {base_url} ({GUNICORN_WORKERS} workers, {database.name})")
         yield base_url
     finally:

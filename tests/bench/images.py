@@ -25,6 +25,7 @@ import sys
 import time
 import uuid
 
+from project.services.processes import wait_until
 from tests.support.queues import purge_task_queues
 
 from .harness import PROJECT_ROOT, PYTHON, RESULTS_DIR, machine_description, markdown_table, say, today
@@ -53,11 +54,11 @@ def celery_worker(database):
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start; see {log_path}")
-            time.sleep(0.2)
+        ready = wait_until(
+            lambda: process.poll() is not None or " ready." in log_path.read_text(), timeout=60, interval=0.2
+        )
+        if not ready or process.poll() is not None:
+            raise RuntimeError(f"the Celery worker did not start; see {log_path}")
         say(f"celery worker up (solo pool, queues high and low, {database.name})")
         yield
     finally:
