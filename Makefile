@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
 .PHONY: help run test lint format bench setup system-packages browser-packages bench-packages services services-stop services-status \
-        services-reset migrate demo-data local-admin clean
+        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ bench: setup bench-packages ## Benchmarks side by side with their baselines; wri
 setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
 system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, Node), if missing
-	@missing="$$($(PYTHON_BIN) project/services.py apt-packages) $(EXTRA_PACKAGES)"; \
+	@missing="$$($(PYTHON_BIN) project/services/programs.py) $(EXTRA_PACKAGES)"; \
 	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages: $$missing"; \
@@ -79,6 +79,24 @@ services-status: ## Show whether each service is up
 
 services-reset: ## Stop the services and delete their data (database, uploads, queues)
 	$(PY) -m project.services reset
+
+stack: setup ## The deployed shape on loopback: nginx, two gunicorn app servers, Celery workers and beat, own services
+	$(PY) -m project.services.stack start
+
+stack-stop: ## Stop everything `make stack` started
+	$(PY) -m project.services.stack stop
+
+stack-status: ## Show whether each part of the stack is up
+	$(PY) -m project.services.stack status
+
+loadtest: stack ## Readers and editors against the stack (LOADTEST_SECONDS=60); writes docs/reliability.md
+	$(PY) -m tests.stack.load
+
+faults: stack ## Kill each service under load and check what must hold (FAULT_SECONDS=40 each); writes docs/reliability.md
+	$(PY) -m tests.stack.faults
+
+soak: stack ## A long run sampling worker RSS and Redis memory (SOAK_SECONDS=600); writes docs/reliability.md
+	$(PY) -m tests.stack.soak
 
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input

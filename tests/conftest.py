@@ -7,6 +7,7 @@ from django.core.cache import cache
 from apps.caching.process_cache import process_cache
 from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
+from tests.support.queues import TASK_QUEUES, purge_task_queues
 
 
 @pytest.fixture(autouse=True)
@@ -51,8 +52,6 @@ def celery_worker_thread(transactional_db):
     """A real Celery worker thread consuming `high` and `low` from the real Redis broker (slot db)."""
     from celery.contrib.testing.worker import start_worker
 
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]) as worker:
+    purge_task_queues()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=list(TASK_QUEUES)) as worker:
         yield worker

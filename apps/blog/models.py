@@ -158,6 +158,13 @@ class Post(StripsControlCharacters, models.Model):
             # The editors' admin searches every post, drafts included: icontains
             # is UPPER(title) LIKE '%…%', which a trigram index answers.
             GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="post_title_trgm_idx"),
+            # The thumbnail sweep (apps/images/sweep.py) reads only the few rows
+            # whose hero image has no thumbnails yet, oldest save first.
+            models.Index(
+                fields=["last_modified"],
+                name="post_hero_unthumbnailed_idx",
+                condition=Q(hero_thumbnails={}) & ~Q(hero_image=""),
+            ),
         ]
 
     def __str__(self):

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import cleanup, thumbnails
+from . import cleanup, sweep, thumbnails
 from .storage_errors import STORAGE_ERRORS
 
 RETRIED_ON_STORAGE_ERRORS = {
@@ -44,3 +44,10 @@ def remove_unreferenced_images():
     """Beat, daily: delete stored images no row references, after a grace period."""
     grace = timedelta(seconds=settings.IMAGES_ORPHAN_GRACE_SECONDS)
     cleanup.remove_unreferenced_images(uploaded_before=timezone.now() - grace)
+
+
+@shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
+def queue_missing_thumbnails():
+    """Beat, every 20 s: queue again the images whose thumbnail task was lost."""
+    for model_label, pk, image_field in sweep.claim_rows_missing_thumbnails(timezone.now()):
+        generate_thumbnails.delay(model_label, pk, image_field)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from project.config import database_from_url
-from project.services import service_urls
+from project.services.constants import service_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_SERVICES = service_urls()
@@ -212,8 +212,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Above the longest task with its countdown, or Redis redelivers it early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
+# Redis hands a message out again when it stays unacknowledged this long: after
+# a worker is SIGKILLed, that is how late its task is redelivered. It must exceed
+# the longest a live worker holds one (a retry's countdown, up to 600 s, then its
+# run, up to 90 s; the daily cleanup's 660 s), or a task runs twice. Thumbnails
+# come back sooner than this through the sweep (apps/images/sweep.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 15}
 CELERY_TASK_ROUTES = {}
 CELERY_BEAT_SCHEDULE = {}
 
@@ -330,6 +334,11 @@ IMAGES_MAX_PIXELS = 40_000_000
 # Stored images no row references are deleted once older than this, so an
 # upload whose row is still being saved is never taken for an orphan.
 IMAGES_ORPHAN_GRACE_SECONDS = 60 * 60 * 24
+# The sweep queues again a row still without thumbnails this long after its
+# save (its task was lost), at most once per REQUEUE seconds (the visibility
+# timeout: by then Redis redelivers a killed worker's task anyway).
+IMAGES_SWEEP_GRACE_SECONDS = 45
+IMAGES_SWEEP_REQUEUE_SECONDS = 60 * 15
 # Thumbnails are overwritten in place when regenerated (same name, same
 # options), so a page never points at a name that is briefly missing.
 STORAGES["thumbnails"] = {"BACKEND": "apps.images.storage.MediaStorage", "OPTIONS": {"file_overwrite": True}}
@@ -346,6 +355,7 @@ CELERY_TASK_ROUTES.update(
         "apps.images.tasks.generate_thumbnails": {"queue": "high"},
         "apps.images.tasks.regenerate_thumbnails": {"queue": "low"},
         "apps.images.tasks.remove_unreferenced_images": {"queue": "low"},
+        "apps.images.tasks.queue_missing_thumbnails": {"queue": "high"},
         "apps.blog.tasks.publish_due_posts": {"queue": "high"},
         "apps.blog.tasks.decay_popular_posts": {"queue": "low"},
     }
@@ -355,6 +365,7 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "publish-due-posts": {"task": "apps.blog.tasks.publish_due_posts", "schedule": 60.0},
         "decay-popular-posts": {"task": "apps.blog.tasks.decay_popular_posts", "schedule": 60.0 * 60 * 6},
+        "queue-missing-thumbnails": {"task": "apps.images.tasks.queue_missing_thumbnails", "schedule": 20.0},
         "remove-unreferenced-images": {
             "task": "apps.images.tasks.remove_unreferenced_images",
             "schedule": 60.0 * 60 * 24,

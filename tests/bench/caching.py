@@ -31,7 +31,7 @@ import urllib.request
 
 import redis
 
-from project import services
+from project.services import constants
 
 from .harness import (
     BENCH_REDIS_DB,
@@ -143,7 +143,7 @@ def interleaved_throughput(targets):
 
 def run(databases):
     load_rows, cold_rows = [], []
-    bench_cache = redis.Redis.from_url(with_redis_db(services.CACHE_URL, BENCH_REDIS_DB))
+    bench_cache = redis.Redis.from_url(with_redis_db(constants.CACHE_URL, BENCH_REDIS_DB))
     for database in databases:
         bench_cache.flushdb()
         with contextlib.ExitStack() as servers:

@@ -8,7 +8,6 @@ probe) that read it, exactly as a deployed process would.
 
 import contextlib
 import csv
-import datetime
 import fcntl
 import hashlib
 import json
@@ -16,7 +15,6 @@ import os
 import platform
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +26,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
-from project import services
+from project.services import constants
+from project.services.processes import answers_http, free_port, wait_until
+from tests.support import documents
+from tests.support.documents import markdown_table, today  # noqa: F401 - the scenarios import them from here
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS_DIR = PROJECT_ROOT / "bench-results"
@@ -102,7 +103,7 @@ def machine_description(load=None):
 
 
 def admin_connection(database=None):
-    parts = urlsplit(services.DATABASE_URL)
+    parts = urlsplit(constants.DATABASE_URL)
     connection = psycopg2.connect(
         host=parts.hostname,
         port=parts.port,
@@ -134,7 +135,7 @@ class BenchDatabase:
 
     @property
     def url(self):
-        parts = urlsplit(services.DATABASE_URL)
+        parts = urlsplit(constants.DATABASE_URL)
         return urlunsplit(parts._replace(path=f"/{self.name}"))
 
     @property
@@ -148,12 +149,12 @@ class BenchDatabase:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
             "DATABASE_URL": self.url,
-            "CACHE_URL": with_redis_db(services.CACHE_URL, BENCH_REDIS_DB),
-            "CELERY_BROKER_URL": with_redis_db(services.BROKER_URL, BENCH_REDIS_DB),
-            "AWS_STORAGE_BUCKET_NAME": services.S3_BUCKET,
-            "AWS_S3_ENDPOINT_URL": services.S3_ENDPOINT_URL,
-            "AWS_ACCESS_KEY_ID": services.S3_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": services.S3_SECRET_KEY,
+            "CACHE_URL": with_redis_db(constants.CACHE_URL, BENCH_REDIS_DB),
+            "CELERY_BROKER_URL": with_redis_db(constants.BROKER_URL, BENCH_REDIS_DB),
+            "AWS_STORAGE_BUCKET_NAME": constants.S3_BUCKET,
+            "AWS_S3_ENDPOINT_URL": constants.S3_ENDPOINT_URL,
+            "AWS_ACCESS_KEY_ID": constants.S3_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": constants.S3_SECRET_KEY,
             # Plain HTTP on loopback: no SSL redirect, no secure-only cookies.
             "HTTPS": False,
             "DEBUG": False,
@@ -242,12 +243,6 @@ def collect_static(database):
 # ---------------------------------------------------------------- server
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def gunicorn_server(database):
     """gunicorn with deploy settings on a free loopback port; yields its base URL."""
@@ -267,16 +262,13 @@ def gunicorn_server(database):
         )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(base_url + "/robots.txt", timeout=2),  # noqa: S310 - loopback
-            ):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {log_path}")
-            time.sleep(0.2)
+        booted = wait_until(
+            lambda: process.poll() is not None or answers_http(base_url + "/robots.txt", timeout=2),
+            timeout=30,
+            interval=0.2,
+        )
+        if not booted or process.poll() is not None:
+            raise RuntimeError(f"gunicorn did not start; see {log_path}")
         say(f"gunicorn up at {base_url} ({GUNICORN_WORKERS} workers, {database.name})")
         yield base_url
     finally:
@@ -375,23 +367,4 @@ comparing rows with each other, not for capacity planning.
 
 def update_section(name, body):
     """Replace the text between <!-- bench:name --> and <!-- /bench:name -->, or append it."""
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    document = PERFORMANCE_DOC.read_text() if PERFORMANCE_DOC.exists() else HEADER
-    # An anchor docs/techniques.md links to, so no figure is ever copied there by hand.
-    block = f'{start}\n<a id="bench-{name}"></a>\n\n{body.strip()}\n{end}'
-    if start in document and end in document:
-        before, rest = document.split(start, 1)
-        document = before + block + rest.split(end, 1)[1]
-    else:
-        document = document.rstrip() + "\n\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(document)
-
-
-def today():
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def markdown_table(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    documents.update_section(PERFORMANCE_DOC, "bench", name, body, header=HEADER)

@@ -25,6 +25,9 @@ import sys
 import time
 import uuid
 
+from project.services.processes import wait_until
+from tests.support.queues import purge_task_queues
+
 from .harness import PROJECT_ROOT, PYTHON, RESULTS_DIR, machine_description, markdown_table, say, today
 
 NAME = "images"
@@ -51,11 +54,11 @@ def celery_worker(database):
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start; see {log_path}")
-            time.sleep(0.2)
+        ready = wait_until(
+            lambda: process.poll() is not None or " ready." in log_path.read_text(), timeout=60, interval=0.2
+        )
+        if not ready or process.poll() is not None:
+            raise RuntimeError(f"the Celery worker did not start; see {log_path}")
         say(f"celery worker up (solo pool, queues high and low, {database.name})")
         yield
     finally:
@@ -213,7 +216,7 @@ def render_counted(template, context_images, storages_setting, renders):
     from django.template import Context
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    from project.services import S3_PORT
+    from project.services.constants import S3_PORT
     from tests.images.s3_proxy import counting_proxy, storages_at
 
     timings = []
@@ -286,11 +289,7 @@ def main(uploads):
     import django
 
     django.setup()
-    from project.celery import app as celery_app
-
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
+    purge_task_queues()
     latency, uploaded = measure_upload_latency(uploads)
     sizes = measure_bytes(uploaded[:BYTES_SAMPLE])
     pages, page_images = measure_page()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from apps.blog.models import Post
 from tests.images.photos import photo_bytes
-from tests.polling import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,79 +2,33 @@
 page still renders, the outage is logged once a minute, and caching resumes by
 itself when Redis returns.
 
-A throwaway redis-server of this test's own (not the shared cache instance,
-which other test runs use) is started, killed and started again."""
+A throwaway redis-server of this test's own (tests/support/servers.py; not the
+shared cache instance, which other test runs use) is started, stopped and
+started again."""
 
 import copy
 import logging
-import socket
-import subprocess
-import time
 
 import pytest
 from django.core.cache import cache
 
 from apps.caching.log_filters import OncePerInterval
+from tests.support.servers import redis_on_free_port, stop_if_running
 
 pytestmark = pytest.mark.services
 
 PAGES = ["/", "/feeds/atom/"]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class ThrowawayRedis:
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.directory = tmp_path
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            cwd=self.directory,
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not answer on port {self.port}")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def throwaway_redis(tmp_path, settings):
-    redis = ThrowawayRedis(tmp_path)
+    redis = redis_on_free_port(tmp_path)
     redis.start()
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["LOCATION"] = f"redis://127.0.0.1:{redis.port}/0"
+    caches["default"]["LOCATION"] = redis.url
     settings.CACHES = caches
     yield redis
-    if redis.process.poll() is None:
-        redis.stop()
+    stop_if_running(redis)
 
 
 class CountingFilter(logging.Filter):

@@ -2,15 +2,9 @@
 
 The request counter is a small HTTP proxy in front of the real S3 endpoint;
 the storage is pointed at it, so every request it counts really reached S3.
-The throwaway s3rver is this module's own, so stopping it never takes down
-the shared endpoint other test runs use.
+The throwaway s3rver (tests/support/servers.py) is this test's own, so stopping
+it never takes down the shared endpoint other test runs use.
 """
-
-import contextlib
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from django.conf import settings
@@ -18,9 +12,11 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from project.celery import app as celery_app
-from project.services import HOST, S3_PORT, S3_TEST_BUCKET, S3RVER_SCRIPT
+from project.services.constants import S3_PORT
 from tests.images.photos import photo_bytes
 from tests.images.s3_proxy import counting_proxy, running_proxy, storages_at
+from tests.support.queues import TASK_QUEUES, purge_task_queues
+from tests.support.servers import s3rver_on_free_port, stop_if_running
 
 
 @pytest.fixture
@@ -65,64 +61,25 @@ def s3_proxy(settings):
         yield proxy
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-class ThrowawayS3:
-    """Our own s3rver on a free port, with its own data directory."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.port = free_port()
-        self.endpoint_url = f"http://{HOST}:{self.port}"
-        self.process = None
-
-    def is_up(self):
-        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), timeout=0.2):
-            return True
-        return False
-
-    def start(self):
-        command = [shutil.which("node"), str(S3RVER_SCRIPT), "--directory", str(self.directory)]
-        command += ["--address", HOST, "--port", str(self.port), "--no-vhost-buckets"]
-        command += ["--configure-bucket", S3_TEST_BUCKET, "--silent"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while not self.is_up():
-            assert time.monotonic() < deadline, "the throwaway s3rver did not start"
-            time.sleep(0.05)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        assert not self.is_up()
-
-
 @pytest.fixture
 def throwaway_s3(settings, tmp_path):
     """Storage pointed at an s3rver this test may stop and start."""
-    s3 = ThrowawayS3(tmp_path / "s3")
+    s3 = s3rver_on_free_port(tmp_path / "s3")
     s3.start()
-    point_storage_at(settings, s3.endpoint_url)
+    point_storage_at(settings, s3.url)
     yield s3
-    if s3.process.poll() is None:
-        s3.stop()
+    stop_if_running(s3)
 
 
 @pytest.fixture
 def broker_messages():
     """broker_messages(): (task name, args) of what reached the real Redis broker, per queue."""
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
+    purge_task_queues()
 
     def read():
         received = {}
         with celery_app.connection_for_write() as connection:
-            for queue in ("high", "low"):
+            for queue in TASK_QUEUES:
                 while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
                     args, _kwargs, _embed = message.decode()
                     received.setdefault(queue, []).append((message.headers["task"], tuple(args)))

@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from project.services import HOST
+from project.services.constants import HOST
 
 
 class CountingProxyHandler(BaseHTTPRequestHandler):

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.images.models import LibraryImage
-from tests.polling import wait_for
+from tests.support.waiting import wait_for
 
 
 def test_regenerate_thumbnails_queues_low_priority_tasks_that_a_worker_completes(

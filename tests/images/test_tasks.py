@@ -9,7 +9,8 @@ from apps.blog.models import Post
 from apps.images.forms import STORAGE_DOWN_MESSAGE, ImageUploadFormMixin
 from apps.images.models import LibraryImage
 from project.celery import app as celery_app
-from tests.polling import wait_for
+from tests.support.queues import purge_task_queues
+from tests.support.waiting import wait_for
 
 
 def stored_thumbnails(model, pk, field_name):
@@ -78,9 +79,7 @@ def test_with_s3_down_the_thumbnail_task_retries_and_succeeds_when_s3_returns(
         retries.append(reason)
 
     task_retry.connect(count_retry, weak=False, dispatch_uid="count-retries")
-    with celery_app.connection_for_write() as connection:
-        for queue in ("high", "low"):
-            connection.default_channel.queue_purge(queue)
+    purge_task_queues()
     try:
         # Stored while S3 is up; the task is queued on commit, then S3 goes away.
         library_image = LibraryImage.objects.create(file=image_upload(), alt_text="Storm over the pier")

@@ -1,0 +1,7 @@
+"""Helpers the tests and benchmarks share, imported by name (never from a conftest):
+
+servers.py    throwaway Redis and S3 servers on free ports, built on project.services
+waiting.py    polling a real side effect of another process or thread
+queues.py     emptying the Celery queues of the real broker
+documents.py  the doc sections benchmarks and stack runs rewrite with their figures
+"""

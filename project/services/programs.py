@@ -1,0 +1,47 @@
+"""Where the Debian packages put the services' programs, and which of those
+packages are still missing.
+
+The Makefile runs this file as a script before the virtualenv exists
+(`python3 project/services/programs.py` prints the missing packages), so it uses
+the standard library only and imports nothing from the project: importing the
+`project` package would load Celery.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+REDIS_BINARY = "/usr/bin/redis-server"
+NGINX_BINARY = "/usr/sbin/nginx"
+S3RVER_SCRIPT = PROJECT_ROOT / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+
+
+def postgres_bin_dir() -> Path | None:
+    """The newest installed PostgreSQL's binaries, e.g. /usr/lib/postgresql/15/bin."""
+    candidates = [
+        path.parent
+        for path in Path("/usr/lib/postgresql").glob("*/bin/initdb")
+        if path.parent.parent.name.isdigit()
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda bin_dir: int(bin_dir.parent.name))
+
+
+def missing_packages() -> list[str]:
+    """Debian packages still to install for the services to run."""
+    installed = {
+        "postgresql": postgres_bin_dir() is not None,
+        "redis-server": Path(REDIS_BINARY).exists(),
+        "nodejs": shutil.which("node") is not None,
+        "npm": shutil.which("npm") is not None or S3RVER_SCRIPT.exists(),
+        # The load balancer of `make stack`.
+        "nginx": Path(NGINX_BINARY).exists(),
+    }
+    return [package for package, present in installed.items() if not present]
+
+
+if __name__ == "__main__":
+    print(" ".join(missing_packages()))
+    sys.exit(0)
