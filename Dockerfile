@@ -1,5 +1,5 @@
 # The image for web, worker and beat in docker-compose.yml: small, non-root.
-FROM python:3.11-slim-bookworm
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
