@@ -118,6 +118,7 @@ def install_debian_packages(packages):
     if os.geteuid() != 0:
         return f"not root, and {' '.join(missing)} not installed"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], check=False, capture=True, env=env)
     result = run(["apt-get", "install", "-y", "-qq", *missing], check=False, capture=True, env=env)
     if result.returncode != 0:
         return f"apt-get install {' '.join(missing)} failed"
@@ -134,6 +135,8 @@ def start_engine():
     STATE.mkdir(parents=True, exist_ok=True)
     if engine_answers():
         return None
+    if os.geteuid() != 0:
+        return "not root, and Debian's dockerd runs as root only"
     log = open(STATE / "dockerd.log", "a")  # noqa: SIM115 - dockerd keeps writing to it
     # No default bridge and no iptables/masquerading: the machine is shared, and
     # nothing here needs them. Builds use the host's network; containers only
@@ -177,14 +180,22 @@ def stop_engine():
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + 30
+    # dockerd stops its containerd first: on a busy machine that takes a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return
+            break
         time.sleep(0.3)
-    say(f"dockerd {pid} still running 30 s after SIGTERM")
+    else:
+        say(f"dockerd {pid} still running 120 s after SIGTERM")
+        return
+    # dockerd 20.10 leaves its network namespace bind-mounted in its exec root.
+    exec_root = str(STATE / "exec")
+    for mount_point in [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]:
+        if mount_point.startswith(exec_root + "/"):
+            run(["umount", mount_point], check=False, capture=True)
 
 
 # --- images -------------------------------------------------------------------
@@ -307,17 +318,35 @@ def build_stand_in(name, directory, version):
     )
 
 
-def ensure_images(names):
-    """The real images where present, else stand-ins tagged with the exact names (built side by side).
+def build_project_image():
+    started = time.monotonic()
+    docker("build", "--network=host", "--quiet", "-t", "broadsheet:local", ".", capture=True, timeout=900)
+    say(f"broadsheet:local built from the Dockerfile in {time.monotonic() - started:.0f} s")
 
-    Returns the names that are stand-ins.
+
+def ensure_images(dockerfile_base, compose_images):
+    """The real images where present, else stand-ins tagged with the exact names; then the project's image.
+
+    The Dockerfile's base comes first and the project's image right after it,
+    while the other stand-ins build beside them. Returns the stand-ins' names.
     """
-    builds = [build for build in map(stand_in_to_build, names) if build]
+    names = [dockerfile_base, *compose_images]
+    builds = {build[0]: build for build in map(stand_in_to_build, names) if build}
     if builds:
         ensure_base_image()
-        with ThreadPoolExecutor(max_workers=len(builds)) as pool:
-            for result in [pool.submit(build_stand_in, *build) for build in builds]:
-                result.result()
+
+    def base_then_project():
+        if dockerfile_base in builds:
+            build_stand_in(*builds[dockerfile_base])
+        build_project_image()
+
+    with ThreadPoolExecutor(max_workers=len(builds) + 1) as pool:
+        jobs = [pool.submit(base_then_project)]
+        jobs += [
+            pool.submit(build_stand_in, *build) for name, build in builds.items() if name != dockerfile_base
+        ]
+        for job in jobs:
+            job.result()
     return [name for name in names if STAND_IN_LABEL in (image_labels(name) or {})]
 
 
@@ -538,10 +567,7 @@ def exercise():
     )
     with open(PROJECT_ROOT / "Dockerfile") as dockerfile:
         base = re.search(r"^FROM\s+(\S+)", dockerfile.read(), re.MULTILINE).group(1)
-    stand_ins = ensure_images([base, *sorted(set(stack.images()) - {"broadsheet:local"})])
-    started = time.monotonic()
-    docker("build", "--network=host", "--quiet", "-t", "broadsheet:local", ".", capture=True, timeout=900)
-    say(f"broadsheet:local built from the Dockerfile in {time.monotonic() - started:.0f} s")
+    stand_ins = ensure_images(base, sorted(set(stack.images()) - {"broadsheet:local"}))
     started = time.monotonic()
     try:
         stack.compose(
