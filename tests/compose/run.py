@@ -170,6 +170,19 @@ def start_engine():
     return "dockerd did not answer within 60 s"
 
 
+def has_exited(pid):
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0]:  # started by this run: reap it, or it lingers as a zombie
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def stop_engine():
     """Stop only the dockerd this script started, by the pid in its own pid file."""
     try:
@@ -180,17 +193,12 @@ def stop_engine():
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    # dockerd stops its containerd first: on a busy machine that takes a while.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    deadline = time.monotonic() + 60
+    while not has_exited(pid):
+        if time.monotonic() > deadline:
+            say(f"dockerd {pid} still running 60 s after SIGTERM")
+            return
         time.sleep(0.3)
-    else:
-        say(f"dockerd {pid} still running 120 s after SIGTERM")
-        return
     # dockerd 20.10 leaves its network namespace bind-mounted in its exec root.
     exec_root = str(STATE / "exec")
     for mount_point in [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]:
