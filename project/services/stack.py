@@ -97,6 +97,7 @@ def deploy_config(ports: dict) -> dict:
     return {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": [HOST, "localhost"],
+        "SITE_URL": http_url(ports["nginx"]),
         "DATABASE_URL": database_url(ports["postgres"]),
         "CACHE_URL": f"redis://{HOST}:{ports['redis-cache']}/0",
         "CELERY_BROKER_URL": f"redis://{HOST}:{ports['redis-broker']}/0",

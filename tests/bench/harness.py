@@ -148,6 +148,7 @@ class BenchDatabase:
         config = {
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
+            "SITE_URL": "http://127.0.0.1",
             "DATABASE_URL": self.url,
             "CACHE_URL": with_redis_db(constants.CACHE_URL, BENCH_REDIS_DB),
             "CELERY_BROKER_URL": with_redis_db(constants.BROKER_URL, BENCH_REDIS_DB),
