@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from django.core.cache import cache
 
+from apps.core.replicas import wait_for_replicas
+
 from .keys import LIST_VERSION_KEY
 from .recent import recent_responses
 
@@ -33,6 +35,8 @@ def list_version():
 
 def bump_list_version():
     """Make every list fragment and page validator stale. Call on commit."""
+    # A reader who misses on the new version must find the new rows on a replica too.
+    wait_for_replicas()
     cache.set(LIST_VERSION_KEY, new_version_token(), timeout=None)
     recent_responses.clear()
 

@@ -11,6 +11,8 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from .replicas import replica_lag_seconds
+
 PROBE_TIMEOUT_SECONDS = 1
 
 
@@ -64,3 +66,9 @@ PROBES = {
 def service_report():
     """Map each service to "ok" or the reason it is down."""
     return {name: (probe() or "ok") for name, probe in PROBES.items()}
+
+
+def replication_report():
+    """For operators, beside service_report: each read replica's replay lag in
+    seconds (None when it cannot be reached; reads then go to the primary)."""
+    return {"replica_lag_seconds": replica_lag_seconds()}
