@@ -8,13 +8,17 @@ Everything else, writes and migrations included, goes to the primary.
 
 ReadYourWritesMiddleware allows replica reads for GET and HEAD requests that
 carry neither a session (signed-in editors, the admin) nor the recent-write
-cookie it sets on every other response: for REPLICA_READ_YOUR_WRITES_SECONDS
-after a POST the client reads the primary, so an editor sees their change at
-once. The cookie is signed and expires, so a client cannot pin itself to the
-primary for good. Should a read on a replica fail mid-request (the replica died
+cookie it sets on the response to any request that wrote to the database: for
+REPLICA_READ_YOUR_WRITES_SECONDS after that the client reads the primary, so an
+editor sees their change at once (even signed out). A POST that writes nothing
+(the post page's popularity beacon, which counts in Redis) sets no cookie. The
+cookie is signed and expires, so a client cannot pin itself to the primary for
+good. Should a read on a replica fail mid-request (the replica died
 between two health checks), the replica is marked down and the view runs again
 on the primary: readers get their page, not a 500.
 """
+
+import contextvars
 
 from django.conf import settings
 from django.core.signing import BadSignature
@@ -22,6 +26,8 @@ from django.db import DatabaseError, connections
 
 from .replicas import mark_unusable, replica_for_read, replica_reads
 
+# The router marks the request's holder on every write it routes.
+request_writes = contextvars.ContextVar("request_writes", default=None)
 RECENT_WRITE_COOKIE = "broadsheet_wrote"
 RECENT_WRITE_SALT = "apps.core.db_router.recent-write"
 READ_METHODS = ("GET", "HEAD")
@@ -34,6 +40,9 @@ class ReplicaRouter:
         return replica_for_read() or "default"
 
     def db_for_write(self, model, **hints):
+        writes = request_writes.get()
+        if writes is not None:
+            writes.append(model)
         return "default"
 
     def allow_relation(self, first, second, **hints):
@@ -57,7 +66,7 @@ def wrote_recently(request):
 def may_read_replica(request):
     return (
         request.method in READ_METHODS
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         and not wrote_recently(request)
     )
 
@@ -69,12 +78,15 @@ class ReadYourWritesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = replica_reads.set(may_read_replica(request))
+        writes = []
+        reads_token = replica_reads.set(may_read_replica(request))
+        writes_token = request_writes.set(writes)
         try:
             response = self.get_response(request)
         finally:
-            replica_reads.reset(token)
-        if request.method not in READ_METHODS and response.status_code < 500:
+            replica_reads.reset(reads_token)
+            request_writes.reset(writes_token)
+        if writes and response.status_code < 500:
             response.set_signed_cookie(
                 RECENT_WRITE_COOKIE,
                 "1",
