@@ -22,7 +22,8 @@ import contextvars
 
 from django.conf import settings
 from django.core.signing import BadSignature
-from django.db import DatabaseError, connections
+from django.db import Error as DatabaseDriverError
+from django.db import connections
 
 from .replicas import mark_unusable, replica_for_read, replica_reads
 
@@ -99,7 +100,8 @@ class ReadYourWritesMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if not (replica_reads.get() and isinstance(exception, DatabaseError)):
+        # Error, not DatabaseError: a connection the dead server closed raises InterfaceError.
+        if not (replica_reads.get() and isinstance(exception, DatabaseDriverError)):
             return None
         failed = [alias for alias in settings.READ_REPLICAS if connections[alias].errors_occurred]
         if not failed:
