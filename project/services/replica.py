@@ -76,7 +76,8 @@ class PostgresReplica(PostgreSQL):
             return
 
         def server_gone() -> bool:
-            if Path(f"/proc/{old_pid}").exists():
+            # A zombie keeps its name, not its command line.
+            if process_name(old_pid) == "postgres":
                 return False
             return not any(process_cwd(pid) == data_dir for pid in all_pids())
 
@@ -117,4 +118,11 @@ def process_cwd(pid: int) -> Path | None:
     try:
         return Path(os.readlink(f"/proc/{pid}/cwd"))
     except OSError:
+        return None
+
+
+def process_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split("(", 1)[1].rsplit(")", 1)[0]
+    except (OSError, IndexError):
         return None
