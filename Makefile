@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
 .PHONY: help run test lint format bench setup system-packages browser-packages bench-packages services services-stop services-status \
-        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak compose-test
+        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak compose-test scaling
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -69,7 +69,7 @@ node_modules/.installed: package.json package-lock.json
 project/settings/local.py:
 	cp -n project/settings/local.py.example $@
 
-services: $(VENV)/.installed node_modules/.installed ## Start Postgres, Redis (broker and cache) and the S3 endpoint (idempotent)
+services: $(VENV)/.installed node_modules/.installed ## Start Postgres and its replica, Redis (broker and cache) and the S3 endpoint (idempotent)
 	$(PY) -m project.services start
 
 services-stop: ## Stop the project's services
@@ -98,6 +98,9 @@ faults: stack ## Kill each service under load and check what must hold (FAULT_SE
 
 soak: stack ## A long run sampling worker RSS and Redis memory (SOAK_SECONDS=600); writes docs/reliability.md
 	$(PY) -m tests.stack.soak
+
+scaling: stack ## 1 and 2 app servers, reads on the primary or the replica (SCALING_SECONDS=20 each); writes docs/scaling.md
+	$(PY) -m tests.stack.scaling
 
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input

@@ -130,6 +130,22 @@ def trusted_proxies_from(config):
     return trusted_proxies
 
 
+def replica_databases(source_name, replica_urls, conn_max_age):
+    """{"replica_1": DATABASES entry, ...}: one alias per URL of DATABASE_REPLICA_URLS."""
+    replicas = {}
+    for number, url in enumerate(replica_urls, start=1):
+        try:
+            if not isinstance(url, str):
+                raise ConfigError(f"each item must be a database URL, got {json.dumps(url)}")
+            # A short connect timeout: a dead replica costs a reader one second, then the primary serves.
+            replicas[f"replica_{number}"] = database_from_url(
+                url, CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True, OPTIONS={"connect_timeout": 2}
+            )
+        except ConfigError as error:
+            raise ConfigError(f'{source_name}: key "DATABASE_REPLICA_URLS": {error}') from None
+    return replicas
+
+
 def read_deploy_config(config):
     """Return the settings config.json sets; raise ConfigError naming a bad key."""
     settings = {}
@@ -153,6 +169,7 @@ def read_deploy_config(config):
     settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(
         config, "HEALTHZ_DETAIL_TOKEN", config.optional("HEALTHZ_DETAIL_TOKEN")
     )
+    replica_urls = config.optional("DATABASE_REPLICA_URLS", list, [])
 
     # Overrides: a default from base.py (or a safe deploy default) unless set.
     settings["DEBUG"] = config.optional("DEBUG", bool, False)
@@ -166,9 +183,10 @@ def read_deploy_config(config):
     settings["PROXY_SETS_X_FORWARDED_PROTO"] = config.optional("PROXY_SETS_X_FORWARDED_PROTO", bool, False)
     settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
     settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
+    settings["REPLICA_MAX_LAG_SECONDS"] = config.optional("DATABASE_REPLICA_MAX_LAG_SECONDS", int, 5)
 
-    settings["DATABASE"] = database_from_url(
-        database_url, CONN_MAX_AGE=settings.pop("DATABASE_CONN_MAX_AGE"), CONN_HEALTH_CHECKS=True
-    )
+    conn_max_age = settings.pop("DATABASE_CONN_MAX_AGE")
+    settings["DATABASE"] = database_from_url(database_url, CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True)
+    settings["DATABASE_REPLICAS"] = replica_databases(config.source_name, replica_urls, conn_max_age)
     config.reject_unknown_keys()
     return settings

@@ -2,9 +2,12 @@
 the Redis cache and broker, and the S3 endpoint. Nothing here is mocked."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connections
 
 from apps.caching.process_cache import process_cache
+from apps.core.replicas import forget_health
 from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
 from tests.support.queues import TASK_QUEUES, purge_task_queues
@@ -19,6 +22,30 @@ def empty_cache():
     yield
     cache.clear()
     process_cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Point the replica alias back at the real standby, at the test database.
+
+    Test settings make it a mirror of the primary, so that Django never creates
+    or flushes anything on the read-only standby; streaming replication has
+    copied the test database there, as it copies the whole cluster."""
+    replica_settings = django_settings.DATABASES["replica"]
+    replica_settings["NAME"] = connections["default"].settings_dict["NAME"]
+    connections["replica"].close()
+    connections["replica"].settings_dict = replica_settings
+    return django_db_setup
+
+
+@pytest.fixture(autouse=True)
+def reads_from_primary_unless_marked(request, settings):
+    """Only tests marked `replica` read through the standby: the others write and
+    read back at once, with no time for replication (tests/core/test_replica.py)."""
+    if request.node.get_closest_marker("replica") is None:
+        settings.READ_REPLICAS = []
+    else:
+        forget_health()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ no query.
 import datetime
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connections, router, transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -193,8 +193,10 @@ def search(request):
     context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
     try:
         # The page's queries run while it renders: render here, under the timeout.
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        # On the database the router reads from (a replica when one serves this reader).
+        database = router.db_for_read(Post)
+        with transaction.atomic(using=database):
+            with connections[database].cursor() as cursor:
                 cursor.execute("SET LOCAL statement_timeout = %s", [SEARCH_STATEMENT_TIMEOUT_MS])
             return _search_response(request, context).render()
     except OperationalError as error:

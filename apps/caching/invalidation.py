@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.core.replicas import wait_for_replicas
+
 from .keys import LIST_VERSION_KEY, page_flushed_key
 from .process_cache import process_cache
 
@@ -46,6 +48,8 @@ def version_timestamp(token):
 
 def bump_list_version():
     """Make every list, whole response and cached row stale now."""
+    # A reader who misses under the new version must find the new rows on a replica too.
+    wait_for_replicas()
     cache.set(LIST_VERSION_KEY, new_version_token(), timeout=None)
     process_cache.clear()
 

@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from .replicas import replica_lag_seconds
+
 PROBE_TIMEOUT_SECONDS = 1
 DETAIL_CACHE_KEY = "healthz:detail"
 DETAIL_CACHE_SECONDS = 5
@@ -97,6 +99,17 @@ def service_report():
     if report is None:
         services = {name: (probe() or "ok") for name, probe in PROBES.items()}
         failing = sorted(name for name, state in services.items() if state != "ok")
-        report = {"status": "ok" if not failing else "down", "failing": failing, "services": services}
+        report = {
+            "status": "ok" if not failing else "down",
+            "failing": failing,
+            "services": services,
+            **replication_report(),
+        }
         cache.set(DETAIL_CACHE_KEY, report, DETAIL_CACHE_SECONDS)
     return report
+
+
+def replication_report():
+    """For operators, beside service_report: each read replica's replay lag in
+    seconds (None when it cannot be reached; reads then go to the primary)."""
+    return {"replica_lag_seconds": replica_lag_seconds()}

@@ -7,7 +7,8 @@
     python -m project.services env                shell `export` lines for the URLs
     python -m project.services apt-packages       Debian packages still to install
 
-NAME is one of postgres, redis-broker, redis-cache, s3; none means all four.
+NAME is one of postgres, redis-broker, redis-cache, s3, postgres-replica; none
+means all five.
 Every service listens on 127.0.0.1 only and keeps its data under .services/ at
 the project root, so several checkouts never share a database or a bucket.
 """
@@ -24,7 +25,7 @@ from .table import SERVICES, reset, start, stop
 
 
 def print_line(each: Service, state: str) -> None:
-    print(f"{each.name:<13} {state:<8} {each.url}")
+    print(f"{each.name:<16} {state:<8} {each.url}")
 
 
 def for_each_service(names: list[str], action: Callable[[str], str]) -> int:
@@ -34,7 +35,7 @@ def for_each_service(names: list[str], action: Callable[[str], str]) -> int:
         try:
             print_line(SERVICES[name], action(name))
         except ServiceError as error:
-            print(f"{name:<13} FAILED   {error}", file=sys.stderr)
+            print(f"{name:<16} FAILED   {error}", file=sys.stderr)
             failed = True
     return 1 if failed else 0
 

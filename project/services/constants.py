@@ -1,9 +1,9 @@
 """Where the local services listen and how to reach them: the only module of
 project.services that settings import. Standard library only.
 
-Ports come from BROADSHEET_PG_PORT, BROADSHEET_REDIS_BROKER_PORT,
-BROADSHEET_REDIS_CACHE_PORT and BROADSHEET_S3_PORT when set, so several
-checkouts on one machine each run their own services.
+Ports come from BROADSHEET_PG_PORT, BROADSHEET_PG_REPLICA_PORT,
+BROADSHEET_REDIS_BROKER_PORT, BROADSHEET_REDIS_CACHE_PORT and BROADSHEET_S3_PORT
+when set, so several checkouts on one machine each run their own services.
 """
 
 import os
@@ -14,6 +14,9 @@ SERVICES_DIR = PROJECT_ROOT / ".services"
 HOST = "127.0.0.1"
 
 PG_PORT = int(os.environ.get("BROADSHEET_PG_PORT", "55432"))
+# The primary's hot standby, streaming from its replication slot.
+PG_REPLICA_PORT = int(os.environ.get("BROADSHEET_PG_REPLICA_PORT", "55433"))
+REPLICATION_SLOT = "broadsheet_replica"
 REDIS_BROKER_PORT = int(os.environ.get("BROADSHEET_REDIS_BROKER_PORT", "56379"))
 REDIS_CACHE_PORT = int(os.environ.get("BROADSHEET_REDIS_CACHE_PORT", "56380"))
 S3_PORT = int(os.environ.get("BROADSHEET_S3_PORT", "59000"))
@@ -40,6 +43,7 @@ def http_url(port: int) -> str:
 
 
 DATABASE_URL = database_url()
+REPLICA_DATABASE_URL = database_url(PG_REPLICA_PORT)
 BROKER_URL = redis_url(REDIS_BROKER_PORT)
 CACHE_URL = redis_url(REDIS_CACHE_PORT)
 S3_ENDPOINT_URL = http_url(S3_PORT)
@@ -49,6 +53,7 @@ def service_urls() -> dict[str, str]:
     """Everything the settings need to reach the local services."""
     return {
         "DATABASE_URL": DATABASE_URL,
+        "REPLICA_DATABASE_URL": REPLICA_DATABASE_URL,
         "CACHE_URL": CACHE_URL,
         "BROKER_URL": BROKER_URL,
         "S3_ENDPOINT_URL": S3_ENDPOINT_URL,

@@ -31,6 +31,7 @@ from .programs import postgres_bin_dir
 # The root-only home for clusters when the checkout's parents keep the postgres user out.
 ROOT_PG_PARENT = Path("/var/lib/broadsheet")
 PG_SYSTEM_USER = "postgres"
+REPLICATION_ENTRY = ["host", "replication", DB_USER, f"{HOST}/32", "scram-sha-256"]
 
 
 def pg_binary(name: str) -> str:
@@ -105,6 +106,7 @@ class PostgreSQL(Service):
 
     def configure(self) -> None:
         """Apply BROADSHEET_PG_FAST to the running server; these settings need no restart."""
+        self.allow_replication()
         # Off trades crash safety for speed: for throwaway test databases only.
         value = "off" if os.environ.get("BROADSHEET_PG_FAST") == "1" else "on"
         command = [pg_binary("psql"), "-X", "-qtA", "-v", "ON_ERROR_STOP=1", self.url]
@@ -112,6 +114,19 @@ class PostgreSQL(Service):
             # One -c each: ALTER SYSTEM refuses to run inside a multi-statement query.
             command += ["-c", f"ALTER SYSTEM SET {setting} = {value}"]
         run([*command, "-c", "SELECT pg_reload_conf()"])
+
+    def allow_replication(self) -> None:
+        """Let the broadsheet role stream WAL over loopback (the replica's pg_basebackup).
+
+        initdb writes such a line; clusters whose pg_hba.conf lacks one get it
+        here, on every start, and the pg_reload_conf() of configure() applies it.
+        """
+        hba_file = self.home() / "data" / "pg_hba.conf"
+        entries = [line.split() for line in hba_file.read_text().splitlines() if not line.startswith("#")]
+        accepted = (REPLICATION_ENTRY[:4], ["host", "replication", "all", f"{HOST}/32"])
+        if not any(entry[:4] in accepted for entry in entries):
+            with hba_file.open("a") as hba:
+                hba.write(" ".join(REPLICATION_ENTRY) + "\n")
 
     # -------------------------------------------------------- steps
 

@@ -1,6 +1,7 @@
 """Broadsheet in its deployed shape, on loopback: nginx (project/deploy/nginx.conf)
-in front of two gunicorn app servers, PostgreSQL, the broker and cache Redis,
-s3rver, one Celery worker per queue and beat.
+in front of two gunicorn app servers, PostgreSQL and its streaming replica (the
+readers' reads), the broker and cache Redis, s3rver, one Celery worker per
+queue and beat.
 
     python -m project.services.stack start    make stack: start (or reuse) everything
     python -m project.services.stack stop     make stack-stop
@@ -52,6 +53,7 @@ from .processes import (
 )
 from .programs import NGINX_BINARY
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
+from .replica import PostgresReplica
 from .s3rver import S3rver
 from .table import services_lock
 
@@ -65,7 +67,8 @@ WORKER_QUEUES = ("high", "low")
 GUNICORN_WORKERS = int(os.environ.get("STACK_GUNICORN_WORKERS", "2"))
 DEMO_POSTS = int(os.environ.get("STACK_POSTS", "2000"))
 EDITOR_USERNAME = "stack-editor"
-PORT_NAMES = ("nginx", *APP_SERVERS, "postgres", "redis-broker", "redis-cache", "s3")
+PORT_NAMES = ("nginx", *APP_SERVERS, "postgres", "redis-broker", "redis-cache", "s3", "postgres-replica")
+REPLICATION_SLOT = "broadsheet_stack_replica"
 
 
 # ---------------------------------------------------------------- state
@@ -73,15 +76,17 @@ PORT_NAMES = ("nginx", *APP_SERVERS, "postgres", "redis-broker", "redis-cache", 
 
 def load_state() -> dict:
     """Ports and the editor's password, chosen at the first start and kept."""
-    if STATE_FILE.exists():
-        return json.loads(STATE_FILE.read_text())
-    ports = {}
-    for name in PORT_NAMES:
+    state = json.loads(STATE_FILE.read_text()) if STATE_FILE.exists() else None
+    if state is not None and set(PORT_NAMES) <= set(state["ports"]):
+        return state
+    ports = state["ports"] if state else {}
+    for name in (name for name in PORT_NAMES if name not in ports):
         port = free_port()
         while port in ports.values():
             port = free_port()
         ports[name] = port
-    state = {"ports": ports, "editor": {"username": EDITOR_USERNAME, "password": secrets.token_urlsafe(16)}}
+    state = state or {"editor": {"username": EDITOR_USERNAME, "password": secrets.token_urlsafe(16)}}
+    state["ports"] = ports
     STACK_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state, indent=2))
     STATE_FILE.chmod(0o600)
@@ -99,6 +104,7 @@ def deploy_config(ports: dict) -> dict:
         "ALLOWED_HOSTS": [HOST, "localhost"],
         "SITE_URL": http_url(ports["nginx"]),
         "DATABASE_URL": database_url(ports["postgres"]),
+        "DATABASE_REPLICA_URLS": [database_url(ports["postgres-replica"])],
         "CACHE_URL": f"redis://{HOST}:{ports['redis-cache']}/0",
         "CELERY_BROKER_URL": f"redis://{HOST}:{ports['redis-broker']}/0",
         "AWS_STORAGE_BUCKET_NAME": S3_BUCKET,
@@ -283,8 +289,9 @@ def celery_beat() -> StackProcess:
 def components() -> dict[str, Service]:
     """Every part of the stack by name, in start order."""
     ports = load_state()["ports"]
+    primary = PostgreSQL("postgres", ports["postgres"], STACK_DIR / "postgres")
     return {
-        "postgres": PostgreSQL("postgres", ports["postgres"], STACK_DIR / "postgres"),
+        "postgres": primary,
         "redis-broker": RedisServer(
             "redis-broker", ports["redis-broker"], STACK_DIR / "redis-broker", BROKER_OPTIONS, keeps_data=True
         ),
@@ -292,6 +299,13 @@ def components() -> dict[str, Service]:
             "redis-cache", ports["redis-cache"], STACK_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
         ),
         "s3": S3rver("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET,)),
+        "postgres-replica": PostgresReplica(
+            "postgres-replica",
+            ports["postgres-replica"],
+            STACK_DIR / "postgres-replica",
+            primary,
+            REPLICATION_SLOT,
+        ),
         **{f"worker-{queue}": celery_worker(queue) for queue in WORKER_QUEUES},
         "beat": celery_beat(),
         **{name: AppServer(name, ports[name]) for name in APP_SERVERS},
@@ -299,7 +313,7 @@ def components() -> dict[str, Service]:
     }
 
 
-DATA_SERVICES = ("postgres", "redis-broker", "redis-cache", "s3")
+DATA_SERVICES = ("postgres", "redis-broker", "redis-cache", "s3", "postgres-replica")
 
 
 def static_files_are_current() -> bool:
@@ -331,12 +345,21 @@ def prepare_database() -> None:
         manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
+def add_replica_to_config(ports: dict) -> None:
+    """A config.json written before the stack had a replica gains its URL."""
+    config = json.loads(CONFIG_FILE.read_text())
+    if "DATABASE_REPLICA_URLS" not in config:
+        config["DATABASE_REPLICA_URLS"] = deploy_config(ports)["DATABASE_REPLICA_URLS"]
+        CONFIG_FILE.write_text(json.dumps(config, indent=2))
+
+
 def start() -> dict[str, str]:
     with services_lock(STACK_DIR):
         state = load_state()
         if not CONFIG_FILE.exists():
             CONFIG_FILE.write_text(json.dumps(deploy_config(state["ports"]), indent=2))
             CONFIG_FILE.chmod(0o600)
+        add_replica_to_config(state["ports"])
         parts = components()
         states = {name: parts[name].ensure_up() for name in DATA_SERVICES}
         prepare_database()

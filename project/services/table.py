@@ -1,5 +1,6 @@
-"""The checkout's four services by name, and start, stop and reset over them,
-serialised by a file lock (parallel test workers start them at once)."""
+"""The checkout's five services by name (the replica last: it copies the
+primary), and start, stop and reset over them, serialised by a file lock
+(parallel test workers start them at once)."""
 
 import contextlib
 import fcntl
@@ -10,8 +11,10 @@ from pathlib import Path
 from .base import Service
 from .constants import (
     PG_PORT,
+    PG_REPLICA_PORT,
     REDIS_BROKER_PORT,
     REDIS_CACHE_PORT,
+    REPLICATION_SLOT,
     S3_BUCKET,
     S3_PORT,
     S3_TEST_BUCKET,
@@ -19,10 +22,12 @@ from .constants import (
 )
 from .postgres import PostgreSQL
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
+from .replica import PostgresReplica
 from .s3rver import S3rver
 
+PRIMARY = PostgreSQL("postgres", PG_PORT, SERVICES_DIR / "postgres")
 SERVICES: dict[str, Service] = {
-    "postgres": PostgreSQL("postgres", PG_PORT, SERVICES_DIR / "postgres"),
+    "postgres": PRIMARY,
     "redis-broker": RedisServer(
         "redis-broker", REDIS_BROKER_PORT, SERVICES_DIR / "redis-broker", BROKER_OPTIONS, keeps_data=True
     ),
@@ -30,6 +35,9 @@ SERVICES: dict[str, Service] = {
         "redis-cache", REDIS_CACHE_PORT, SERVICES_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
     ),
     "s3": S3rver("s3", S3_PORT, SERVICES_DIR / "s3", (S3_BUCKET, S3_TEST_BUCKET)),
+    "postgres-replica": PostgresReplica(
+        "postgres-replica", PG_REPLICA_PORT, SERVICES_DIR / "postgres-replica", PRIMARY, REPLICATION_SLOT
+    ),
 }
 
 

@@ -63,13 +63,35 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it retries the view alone on the primary when a replica fails mid-request.
+    "apps.core.db_router.ReadYourWritesMiddleware",
 ]
 
 # ---------------------------------------------------------------- database
 
+# Anonymous readers' pages read from a streaming replica (apps/core/db_router.py);
+# writes, transactions, editors, Celery tasks and migrations use the primary.
+# Locally the replica is the hot standby `make services` starts beside the primary.
+
 DATABASES = {
     "default": database_from_url(LOCAL_SERVICES["DATABASE_URL"], CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True),
+    "replica": database_from_url(
+        LOCAL_SERVICES["REPLICA_DATABASE_URL"],
+        CONN_MAX_AGE=60,
+        CONN_HEALTH_CHECKS=True,
+        OPTIONS={"connect_timeout": 2},
+    ),
 }
+DATABASE_ROUTERS = ["apps.core.db_router.ReplicaRouter"]
+# The aliases reads may use; empty means every read goes to the primary.
+READ_REPLICAS = ["replica"]
+# A replica further behind than this is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = 5
+# Each process checks a replica's health and lag at most this often.
+REPLICA_CHECK_SECONDS = 5
+REPLICA_WARNING_SECONDS = 60
+# How long a client reads the primary after it wrote (above the lag bound).
+REPLICA_READ_YOUR_WRITES_SECONDS = 2 * REPLICA_MAX_LAG_SECONDS
 
 # ---------------------------------------------------------------- templates
 

@@ -16,6 +16,10 @@ SITE_URL = "http://testserver"
 TEST_SLOT = int(os.environ.get("BROADSHEET_TEST_SLOT", "1"))
 
 DATABASES["default"]["TEST"] = {"NAME": f"test_broadsheet_{TEST_SLOT}"}
+# A mirror only so that Django never creates, migrates or flushes a database on
+# the read-only standby; tests/conftest.py points it back at the real replica,
+# which streams the test database the primary holds.
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 CACHES["default"]["LOCATION"] = LOCAL_SERVICES["CACHE_URL"].rsplit("/", 1)[0] + f"/{TEST_SLOT}"
 CACHES["default"]["KEY_PREFIX"] = "broadsheet-test"
 CELERY_BROKER_URL = LOCAL_SERVICES["BROKER_URL"].rsplit("/", 1)[0] + f"/{TEST_SLOT}"

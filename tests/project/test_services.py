@@ -98,7 +98,16 @@ def test_s3rver_stop_refuses_a_stranger_and_kill_ends_our_own(tmp_path):
 
 
 def test_settings_import_the_constants_and_none_of_the_runner():
-    runner_modules = ["table", "postgres", "redis_server", "s3rver", "processes", "base", "__main__"]
+    runner_modules = [
+        "table",
+        "postgres",
+        "replica",
+        "redis_server",
+        "s3rver",
+        "processes",
+        "base",
+        "__main__",
+    ]
     check = (
         "import sys, project.settings.base; "
         f"print([name for name in {runner_modules!r} if 'project.services.' + name in sys.modules])"

@@ -1,0 +1,174 @@
+"""Reads through the real streaming replica that `make test` starts beside the
+primary (project/services/replica.py). Which server served a query is asked of
+the session that ran it (pg_is_in_recovery(), inet_server_port()), not of the
+router. The data is committed for real (transactional tests): a test's own
+transaction would never reach the standby."""
+
+import contextlib
+import logging
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.urls import reverse
+
+from apps.caching.process_cache import process_cache
+from apps.core.db_router import RECENT_WRITE_COOKIE
+from apps.core.health import replication_report
+from apps.core.replicas import forget_health, is_usable, wait_for_replicas
+from project.services.processes import wait_until
+from project.services.table import SERVICES
+from project.services.table import start as start_services
+from tests.caching.test_pages import page_urls, post_form_data, site  # noqa: F401 - site is a fixture
+from tests.support.budgets import QUERY_BUDGETS
+
+pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", "replica"])]
+
+# The same budgets; search's statement timeout runs in a transaction of its own
+# here, not in a savepoint of a test's transaction (no SAVEPOINT, no RELEASE).
+REPLICA_BUDGETS = {**QUERY_BUDGETS, "search": QUERY_BUDGETS["search"] - 2}
+PRIMARY_PORT = int(settings.DATABASES["default"]["PORT"])
+REPLICA_PORT = int(settings.DATABASES["replica"]["PORT"])
+
+
+@contextlib.contextmanager
+def servers_reached():
+    """[(in recovery, server port)] for each query run meanwhile, asked of its own session."""
+    reached = []
+    for alias in ("default", "replica"):
+        # A new connection's django.contrib.postgres type lookups are not the page's queries.
+        connections[alias].ensure_connection()
+
+    def record(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        with context["connection"].connection.cursor() as cursor:
+            cursor.execute("SELECT pg_is_in_recovery(), inet_server_port()")
+            reached.append(cursor.fetchone())
+        return result
+
+    with contextlib.ExitStack() as stack:
+        for alias in ("default", "replica"):
+            stack.enter_context(connections[alias].execute_wrapper(record))
+        yield reached
+
+
+def cold(url, client):
+    cache.clear()
+    process_cache.clear()
+    return client.get(url)
+
+
+@pytest.fixture
+def replicated_site(site):  # noqa: F811 - the fixture imported above
+    wait_for_replicas()
+    return site
+
+
+@pytest.fixture
+def paused_replay():
+    """The standby receives WAL but applies none of it until the test ends."""
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    yield
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+
+
+@pytest.mark.parametrize("page_name", sorted(REPLICA_BUDGETS))
+def test_anonymous_pages_read_the_replica_with_the_primarys_query_budget(client, replicated_site, page_name):
+    url = page_urls(replicated_site)[page_name]
+    with servers_reached() as reached:
+        response = cold(url, client)
+
+    assert response.status_code == 200
+    assert reached == [(True, REPLICA_PORT)] * REPLICA_BUDGETS[page_name]
+
+
+def test_a_signed_in_editor_reads_their_change_from_the_primary_at_once(
+    admin_client, replicated_site, paused_replay, settings
+):
+    # The bump waits for the paused replica at most this long.
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    post = replicated_site["posts"][1]
+    response = admin_client.post(
+        reverse("admin:blog_post_change", args=[post.pk]), post_form_data(post, title="Corrected headline")
+    )
+    assert response.status_code == 302
+
+    with servers_reached() as reached:
+        response = admin_client.get(post.get_absolute_url())
+
+    assert "Corrected headline" in response.content.decode()
+    assert reached
+    assert set(reached) == {(False, PRIMARY_PORT)}
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT title FROM blog_post WHERE id = %s", [post.pk])
+        assert cursor.fetchone() == (post.title,), "the replica was meant to lag behind"
+
+
+def test_a_client_reads_the_primary_for_a_while_after_it_wrote(admin_client, replicated_site):
+    """Signed out at once after a save, an editor still reads the primary."""
+    home = page_urls(replicated_site)["home"]
+    response = admin_client.post(reverse("admin:logout"))
+    assert response.status_code == 200
+    assert response.cookies[RECENT_WRITE_COOKIE]["max-age"] == settings.REPLICA_READ_YOUR_WRITES_SECONDS
+    assert not admin_client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    with servers_reached() as reached:
+        cold(home, admin_client)
+    assert set(reached) == {(False, PRIMARY_PORT)}
+
+    admin_client.cookies[RECENT_WRITE_COOKIE] = "1:forged"
+    with servers_reached() as reached:
+        cold(home, admin_client)
+    assert set(reached) == {(True, REPLICA_PORT)}
+
+
+def test_a_post_that_writes_nothing_keeps_the_reader_on_the_replica(client, replicated_site):
+    post = replicated_site["posts"][0]
+    response = client.post(reverse("blog:post_read", args=[post.pk]))
+    assert response.status_code == 204
+    assert RECENT_WRITE_COOKIE not in response.cookies
+
+    with servers_reached() as reached:
+        cold(post.get_absolute_url(), client)
+    assert set(reached) == {(True, REPLICA_PORT)}
+
+
+def test_a_reader_right_after_a_publish_sees_it(client, replicated_site, post_factory):
+    client.get("/")
+    post_factory(title="Fresh from the newsroom", category=replicated_site["category"])
+
+    with servers_reached() as reached:
+        response = client.get("/")
+
+    assert "Fresh from the newsroom" in response.content.decode()
+    assert set(reached) == {(True, REPLICA_PORT)}
+
+
+def test_replica_stopped_mid_test_leaves_every_page_answering_then_reads_return(
+    client, replicated_site, caplog
+):
+    urls = page_urls(replicated_site)
+    assert cold(urls["home"], client).status_code == 200
+    replica = SERVICES["postgres-replica"]
+    try:
+        replica.stop()
+        with caplog.at_level(logging.WARNING, logger="apps.core.replicas"), servers_reached() as reached:
+            statuses = {name: cold(url, client).status_code for name, url in urls.items()}
+
+        assert statuses == dict.fromkeys(urls, 200)
+        assert set(reached) == {(False, PRIMARY_PORT)}
+        warnings = [record.getMessage() for record in caplog.records if record.name == "apps.core.replicas"]
+        assert warnings == ["Replica replica is failing (OperationalError): reading from the primary"]
+        assert replication_report() == {"replica_lag_seconds": {"replica": None}}
+    finally:
+        start_services(["postgres-replica"])
+
+    forget_health()
+    assert wait_until(lambda: is_usable("replica"), timeout=30)
+    with servers_reached() as reached:
+        assert cold(urls["home"], client).status_code == 200
+    assert set(reached) == {(True, REPLICA_PORT)}
+    assert replication_report()["replica_lag_seconds"]["replica"] < settings.REPLICA_MAX_LAG_SECONDS
