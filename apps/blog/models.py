@@ -13,7 +13,6 @@ from apps.core.text import strip_control_characters
 from apps.images.uploads import UnguessableUploadTo
 
 from .querysets import ListPageQuerySet, PostQuerySet
-from .rendering import render_markdown
 from .search import SEARCH_CONFIG
 
 
@@ -182,6 +181,7 @@ class Post(StripsControlCharacters, models.Model):
                 kwargs["update_fields"] = {*update_fields, "status"}
         # Expensive work on write: readers get stored, sanitized HTML. Imported
         # here: Markdown and nh3 (about 5 MB) load in the processes that write.
+        from .rendering import render_markdown
 
         self.body_html = render_markdown(self.body)
         update_fields = kwargs.get("update_fields")

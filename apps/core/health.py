@@ -13,9 +13,7 @@ polling it costs the services almost nothing. Each probe returns None when
 the service answers, or a short reason.
 """
 
-import boto3
 import redis
-from botocore.config import Config as BotoConfig
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -61,6 +59,11 @@ def broker_problem():
 
 def storage_problem():
     """HEAD the bucket once: the storage's own client retries for seconds when S3 is down."""
+    # Imported here: a web process loads the S3 client only when it first needs it,
+    # and the load balancer's /healthz never does.
+    import boto3
+    from botocore.config import Config as BotoConfig
+
     try:
         probe_client = boto3.session.Session().client(
             "s3",

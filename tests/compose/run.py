@@ -579,6 +579,8 @@ def exercise():
     with open(PROJECT_ROOT / "Dockerfile") as dockerfile:
         base = re.search(r"^FROM\s+(\S+)", dockerfile.read(), re.MULTILINE).group(1)
     stand_ins = ensure_images(base, sorted(set(stack.images()) - {"broadsheet:local"}))
+    # What an interrupted earlier run left (a volume initialised with other secrets) goes first.
+    stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
     started = time.monotonic()
     try:
         stack.compose(
@@ -590,7 +592,7 @@ def exercise():
         check_object_store_keys(stack)
         check_beat_runs_once(stack)
         check_second_up_is_idempotent(stack, stack.container_ids())
-    except (Failure, subprocess.TimeoutExpired):
+    except Exception:
         stack.dump_state()
         stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
         raise
