@@ -275,9 +275,17 @@ HERO_IMAGE_ALIASES = {
     # Open Graph's fixed 1200x630 card is fetched by crawlers, never scaled by srcset: 1x only.
     "social": {"size": (1200, 630), "crop": True},
 }
+# Library images inside a post body (apps/blog/rendering.py): one srcset of
+# widths around the 42rem body column, the default the src for old browsers.
+BODY_IMAGE_ALIASES = {
+    "body_480": {"size": (480, 0)},
+    "body_720": {"size": (720, 0)},
+    "body_1440": {"size": (1440, 0)},
+}
+BODY_IMAGE_DEFAULT_ALIAS = "body_720"
 THUMBNAIL_ALIASES = {
     "blog.Post.hero_image": HERO_IMAGE_ALIASES,
-    "images.LibraryImage.file": HERO_IMAGE_ALIASES,
+    "images.LibraryImage.file": {**HERO_IMAGE_ALIASES, **BODY_IMAGE_ALIASES},
     "blog.Author.avatar": {
         "avatar": {"size": (96, 96), "crop": True},
         "avatar_2x": {"size": (192, 192), "crop": True},

@@ -32,6 +32,8 @@ def editors_group(db):
     """
     migration = importlib.import_module("apps.blog.migrations.0003_editors_group")
     migration.grant_blog_permissions(django_apps, schema_editor=None)
+    body_images_migration = importlib.import_module("apps.blog.migrations.0402_post_body_images")
+    body_images_migration.grant_editors_the_image_library_view(django_apps, schema_editor=None)
     return Group.objects.get(name=migration.EDITORS_GROUP)
 
 
@@ -215,13 +217,13 @@ def test_add_form_prepopulates_the_slug_from_the_title(admin_client):
     assert '"dependency_ids": ["#id_title"]' in response.text.replace("&quot;", '"')
 
 
-def test_editors_group_holds_every_blog_permission_and_nothing_else(editors_group):
+def test_editors_group_holds_every_blog_permission_and_the_image_library_view(editors_group):
     codenames = set(editors_group.permissions.values_list("codename", flat=True))
     assert codenames == {
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
-        for model in ("post", "author", "category", "tag")
-    }
+        for model in ("post", "author", "category", "tag", "postbodyimage")
+    } | {"view_libraryimage"}
 
 
 def test_editors_group_migration_is_idempotent_and_grants_by_app_label(editors_group):
@@ -230,7 +232,9 @@ def test_editors_group_migration_is_idempotent_and_grants_by_app_label(editors_g
     migration.grant_blog_permissions(django_apps, schema_editor=None)
     assert Group.objects.filter(name="Editors").count() == 1
     blog_permissions = Permission.objects.filter(content_type__app_label="blog")
-    assert editors_group.permissions.count() == blog_permissions.count()
+    assert (
+        editors_group.permissions.filter(content_type__app_label="blog").count() == blog_permissions.count()
+    )
 
 
 def test_editor_can_edit_posts_but_not_users(editor_client, post_factory):
