@@ -116,6 +116,7 @@ def read_deploy_config(config):
     settings["SECURE_HSTS_SECONDS"] = config.optional("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
     settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
+    settings["SERVER_TIMING_PUBLIC"] = config.optional("SERVER_TIMING_PUBLIC", bool, False)
 
     settings["DATABASE"] = database_from_url(
         database_url, CONN_MAX_AGE=settings.pop("DATABASE_CONN_MAX_AGE"), CONN_HEALTH_CHECKS=True

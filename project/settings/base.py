@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its Server-Timing "total" covers every other layer.
+    "apps.core.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,6 +237,13 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_proce
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 LOGGING["loggers"]["apps.blog.popularity"] = {"level": "WARNING", "filters": ["once_a_minute"]}
+
+# Server-Timing on every response (apps/core/server_timing.py): staff always,
+# everyone when this is on (config.json's SERVER_TIMING_PUBLIC in deploys).
+SERVER_TIMING_PUBLIC = False
+# Queries slower than this are logged on "broadsheet.slow_queries" (the chapter's threshold).
+SLOW_QUERY_MILLISECONDS = 50
+LOGGING["loggers"]["broadsheet.slow_queries"] = {"level": "WARNING"}
 
 # The toolbar's default panels (only local settings install it) and ours.
 DEBUG_TOOLBAR_PANELS = [
