@@ -136,6 +136,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "pipeline.finders.PipelineFinder",
 ]
+# Files browsers ask for at the site's root (/favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 PIPELINE = {
     "PIPELINE_ENABLED": True,
     "CSS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
