@@ -45,7 +45,9 @@ class Category(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     # The sections' order in the site's navigation, chosen by editors.
-    position = models.PositiveSmallIntegerField(default=0, db_default=0, help_text="Lower comes first in the navigation.")
+    position = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="Lower comes first in the navigation."
+    )
     last_modified = models.DateTimeField(auto_now=True)
 
     class Meta:
