@@ -10,8 +10,9 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 
-.PHONY: help run test lint format bench setup system-packages browser-packages bench-packages services services-stop services-status \
-        services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak compose-test scaling
+.PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
+        services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
+        compose-test scaling
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -35,6 +36,9 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 bench: setup bench-packages ## Benchmarks side by side with their baselines; writes docs/performance.md
 	$(PY) -m tests.bench
+
+lighthouse: setup browser-packages ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
+	$(PY) -m tests.bench.lighthouse
 
 setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 

@@ -184,6 +184,7 @@ def read_deploy_config(config):
     settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
     settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
     settings["REPLICA_MAX_LAG_SECONDS"] = config.optional("DATABASE_REPLICA_MAX_LAG_SECONDS", int, 5)
+    settings["SERVER_TIMING_PUBLIC"] = config.optional("SERVER_TIMING_PUBLIC", bool, False)
 
     conn_max_age = settings.pop("DATABASE_CONN_MAX_AGE")
     settings["DATABASE"] = database_from_url(database_url, CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True)

@@ -1,6 +1,7 @@
 """The editors' admin: fast at a million posts, with drafts previewed on the site."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.translation import ngettext
 from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.admin_paginators import ApproximateCountPaginator
 from apps.images.admin import ImageUploadAdminMixin
+from apps.images.models import LibraryImage
 
 from .models import Author, Category, Post, Tag
 from .popularity import forget_posts_on_commit
@@ -30,6 +32,33 @@ class StatusListFilter(admin.ChoicesFieldListFilter):
         if wanted and list(wanted)[-1] == Post.Status.PUBLISHED:
             return queryset.published()
         return super().queryset(request, queryset)
+
+
+class BodyTextarea(AdminTextareaWidget):
+    """The body's textarea with an "Insert library image" button: the image
+    library opens in the admin's lookup popup, and the chosen image goes in
+    at the cursor as `![](image:42)` (static/js/admin_body_images.js)."""
+
+    class Media:
+        js = ["js/admin_body_images.js"]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        textarea = super().render(name, value, attrs, renderer)
+        # Django's lookup popup names its window after the link's id minus
+        # "lookup_", and writes the chosen id into the element with that id.
+        choice_id = f"{attrs['id']}_library_image"
+        return textarea + format_html(
+            '<p class="body-image-insert">'
+            '<a href="{}" class="related-lookup" id="lookup_{}">Insert library image</a> '
+            '<input type="hidden" id="{}" data-body-image-target="{}"> '
+            '<span class="help">Puts <code>![](image:ID)</code> at the cursor. Alt text between '
+            'the brackets replaces the library\'s; <code>![](image:ID "Caption")</code> adds a caption.'
+            "</span></p>",
+            reverse("admin:images_libraryimage_changelist"),
+            choice_id,
+            choice_id,
+            attrs["id"],
+        )
 
 
 @admin.register(Post)
@@ -61,6 +90,29 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
     # "N total" line, and the paginator reads pg_class.reltuples when large.
     show_full_result_count = False
     paginator = ApproximateCountPaginator
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = BodyTextarea
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, post, form, change):
+        super().save_model(request, post, form, change)
+        # Imported here: Markdown loads in the processes that write, not in every web worker.
+        from .rendering import referenced_image_ids
+
+        referenced_ids = referenced_image_ids(post.body)
+        if not referenced_ids:
+            return
+        existing_ids = LibraryImage.objects.filter(pk__in=referenced_ids).values_list("pk", flat=True)
+        missing_ids = sorted(referenced_ids - set(existing_ids))
+        if missing_ids:
+            message = ngettext(
+                "The body refers to library image %s (not in the library): the story shows without it.",
+                "The body refers to library images %s (not in the library): the story shows without them.",
+                len(missing_ids),
+            )
+            self.message_user(request, message % ", ".join(map(str, missing_ids)), messages.WARNING)
 
     def get_queryset(self, request):
         # Results are too large: a change list row never shows the text columns.
@@ -120,9 +172,19 @@ class AuthorAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "position"]
+    # Editors order the site's navigation here, right in the list.
+    list_editable = ["position"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, category, form, change):
+        if change and set(form.changed_data) <= {"position"}:
+            # A new place in the navigation changes no post that shows the
+            # category (apps/blog/signals.py then spares their last_modified).
+            category.save(update_fields=["position", "last_modified"])
+        else:
+            super().save_model(request, category, form, change)
 
 
 @admin.register(Tag)

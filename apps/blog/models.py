@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from apps.core.text import strip_control_characters
+from apps.images.models import LibraryImage
 from apps.images.uploads import UnguessableUploadTo
 
 from .querysets import ListPageQuerySet, PostQuerySet
@@ -58,12 +59,16 @@ class Category(StripsControlCharacters, models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+    # The sections' order in the site's navigation, chosen by editors.
+    position = models.PositiveSmallIntegerField(
+        default=0, db_default=0, help_text="Lower comes first in the navigation."
+    )
     last_modified = models.DateTimeField(auto_now=True)
 
     objects = ListPageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["position", "name"]
         verbose_name_plural = "categories"
 
     def __str__(self):
@@ -181,13 +186,18 @@ class Post(StripsControlCharacters, models.Model):
                 kwargs["update_fields"] = {*update_fields, "status"}
         # Expensive work on write: readers get stored, sanitized HTML. Imported
         # here: Markdown and nh3 (about 5 MB) load in the processes that write.
-        from .rendering import render_markdown
+        from .rendering import render_body
 
-        self.body_html = render_markdown(self.body)
+        rendered_body = render_body(self.body)
+        self.body_html = rendered_body.html
         update_fields = kwargs.get("update_fields")
+        body_saved = update_fields is None or "body" in update_fields
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_html"}
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if body_saved:
+            self.remember_body_images(rendered_body.image_ids, adding=adding)
 
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
@@ -195,6 +205,15 @@ class Post(StripsControlCharacters, models.Model):
     def clean(self):
         if self.status == self.Status.SCHEDULED and self.published_at is None:
             raise ValidationError({"published_at": "A scheduled post needs the date and time it goes live."})
+
+    def remember_body_images(self, image_ids, *, adding=False):
+        """Keep PostBodyImage rows in line with the library images the body shows."""
+        if not adding:
+            PostBodyImage.objects.filter(post=self).exclude(image_id__in=image_ids).delete()
+        if image_ids:
+            PostBodyImage.objects.bulk_create(
+                [PostBodyImage(post=self, image_id=image_id) for image_id in image_ids], ignore_conflicts=True
+            )
 
     # Memoized for the request: templates read the tags several times per post
     # (teaser or tag list, OpenGraph article:tag, the related-posts lookup), all
@@ -210,3 +229,23 @@ class Post(StripsControlCharacters, models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class PostBodyImage(models.Model):
+    """A library image shown in a post's body, recorded on save.
+
+    It answers "which bodies show this image?" with an index instead of a scan
+    of every body: the re-render when the image's thumbnails or captions
+    change, and the refusal to delete an image a story still shows (PROTECT).
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="body_images")
+    image = models.ForeignKey(LibraryImage, on_delete=models.PROTECT, related_name="post_bodies")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "image"], name="post_body_image_unique")]
+        # Named for the admin's refusal to delete a library image: "Story showing it: “…”".
+        verbose_name = "story showing it"
+
+    def __str__(self):
+        return f"“{self.post}”"

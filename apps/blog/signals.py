@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from apps.caching.invalidation import expire_lists_on_commit
+from apps.images.models import LibraryImage
 from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
@@ -67,10 +68,22 @@ def author_changed(sender, instance, created, **kwargs):
         touch_posts(Post.objects.filter(author=instance))
 
 
+# What a post's fragments show of its category; the position shows only in the navigation.
+CATEGORY_FIELDS_POSTS_SHOW = {"name", "slug"}
+
+
 @receiver(post_save, sender=Category)
-def category_changed(sender, instance, created, **kwargs):
-    if not created:
+def category_changed(sender, instance, created, update_fields=None, **kwargs):
+    if created or (update_fields is not None and not CATEGORY_FIELDS_POSTS_SHOW & update_fields):
+        # No post shows the change, but every page's section navigation does.
+        expire_lists_on_commit()
+    else:
         touch_posts(Post.objects.filter(category=instance))
+
+
+@receiver(post_delete, sender=Category)
+def category_deleted(sender, instance, **kwargs):
+    expire_lists_on_commit()
 
 
 @receiver(post_save, sender=Tag)
@@ -91,3 +104,24 @@ def thumbnails_ready(sender, pk, **kwargs):
 def tag_deleted(sender, instance, **kwargs):
     # Before the M2M rows go (they leave without an m2m_changed signal).
     touch_posts(posts_tagged([instance.pk]))
+
+
+def rerender_bodies_showing(library_image_pk):
+    """Render again every body that shows the library image: its sizes, alt
+    text or credit are baked into the stored HTML (expensive work on write).
+    Each save bumps the post's last_modified and, on commit, the list version."""
+    for post in Post.objects.filter(body_images__image_id=library_image_pk):
+        post.save(update_fields=["body", "last_modified"])
+
+
+@receiver(thumbnails_stored, sender=LibraryImage)
+def library_thumbnails_ready(sender, pk, **kwargs):
+    """Bodies saved before the worker made the thumbnails show the uploaded
+    file; now they get the body sizes' srcset."""
+    rerender_bodies_showing(pk)
+
+
+@receiver(post_save, sender=LibraryImage)
+def library_image_changed(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        rerender_bodies_showing(instance.pk)

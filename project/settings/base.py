@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its Server-Timing "total" covers every other layer.
+    "apps.core.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -171,6 +173,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "pipeline.finders.PipelineFinder",
 ]
+# Files browsers ask for at the site's root (/favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 PIPELINE = {
     "PIPELINE_ENABLED": True,
     "CSS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
@@ -284,6 +288,13 @@ LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["onc
 LOGGING["loggers"]["apps.blog.popularity"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 LOGGING["loggers"]["apps.core.ratelimit"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 
+# Server-Timing on every response (apps/core/server_timing.py): staff always,
+# everyone when this is on (config.json's SERVER_TIMING_PUBLIC in deploys).
+SERVER_TIMING_PUBLIC = False
+# Queries slower than this are logged on "broadsheet.slow_queries" (the chapter's threshold).
+SLOW_QUERY_MILLISECONDS = 50
+LOGGING["loggers"]["broadsheet.slow_queries"] = {"level": "WARNING"}
+
 # The toolbar's default panels (only local settings install it) and ours.
 DEBUG_TOOLBAR_PANELS = [
     "debug_toolbar.panels.history.HistoryPanel",
@@ -323,9 +334,17 @@ HERO_IMAGE_ALIASES = {
     # Open Graph's fixed 1200x630 card is fetched by crawlers, never scaled by srcset: 1x only.
     "social": {"size": (1200, 630), "crop": True},
 }
+# Library images inside a post body (apps/blog/rendering.py): one srcset of
+# widths around the 42rem body column, the default the src for old browsers.
+BODY_IMAGE_ALIASES = {
+    "body_480": {"size": (480, 0)},
+    "body_720": {"size": (720, 0)},
+    "body_1440": {"size": (1440, 0)},
+}
+BODY_IMAGE_DEFAULT_ALIAS = "body_720"
 THUMBNAIL_ALIASES = {
     "blog.Post.hero_image": HERO_IMAGE_ALIASES,
-    "images.LibraryImage.file": HERO_IMAGE_ALIASES,
+    "images.LibraryImage.file": {**HERO_IMAGE_ALIASES, **BODY_IMAGE_ALIASES},
     "blog.Author.avatar": {
         "avatar": {"size": (96, 96), "crop": True},
         "avatar_2x": {"size": (192, 192), "crop": True},

@@ -35,6 +35,8 @@ def editors_group(db):
     importlib.import_module(
         "apps.blog.migrations.0008_editors_flush_and_images"
     ).grant_flush_and_image_permissions(django_apps, schema_editor=None)
+    body_images_migration = importlib.import_module("apps.blog.migrations.0013_post_body_images")
+    body_images_migration.grant_editors_the_image_library_view(django_apps, schema_editor=None)
     return Group.objects.get(name=migration.EDITORS_GROUP)
 
 
@@ -228,7 +230,7 @@ def test_editors_group_holds_the_blog_and_image_library_permissions_and_nothing_
     assert codenames == {
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
-        for model in ("post", "author", "category", "tag", "libraryimage")
+        for model in ("post", "author", "category", "tag", "libraryimage", "postbodyimage")
     } | {"flush_cache"}
 
 

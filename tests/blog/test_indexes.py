@@ -257,7 +257,9 @@ def test_related_posts_read_a_bounded_range_of_each_tag(corpus):
     post = _corpus_post(13_000)
     tag_ids = [tag.id for tag in post.tag_list]
     scans = _scans(_analyzed_nodes(Post.objects.published().related_candidate_ids(tag_ids)))
-    assert len(scans) == len(tag_ids) == 3, scans
+    # Two or three tags: the corpus's tag formula depends on the ids the sequence gives out.
+    assert len(tag_ids) >= 2
+    assert len(scans) == len(tag_ids), scans
     assert {index for _, index, _ in scans} == {"post_tags_tag_post_idx"}, scans
     assert all(rows <= RELATED_PER_TAG for _, _, rows in scans), scans
 

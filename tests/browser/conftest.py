@@ -22,6 +22,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def individual_static_files(settings, tmp_path):
+    """Pages link css/site.css and js/site.js themselves, which live_server's
+    finders serve: the bundles exist only after collectstatic, and a missing
+    stylesheet would be a 404 in the console (and an unstyled page). Pipeline
+    copies the sources into STATIC_ROOT in this mode: a throwaway one."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.PIPELINE = {**settings.PIPELINE, "PIPELINE_ENABLED": False}
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors, uncaught exceptions and failed requests of the page, to assert on at the end."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    return errors
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -5,22 +5,24 @@ per page, first and deep page), tests/caching/test_pages.py with a cold and a
 warm cache."""
 
 QUERY_BUDGETS = {
-    # teasers, then their tags (one Prefetch)
-    "home": 2,
-    "archive_year": 2,
-    "archive_month": 2,
-    # the category, tag or author row, then teasers and tags
-    "category": 3,
-    "tag": 3,
-    "author": 3,
-    # post with author and category, its tags, neighbours (one UNION), related ids, related rows
-    "post": 5,
+    # Every page's header lists the sections: one query of each page's budget
+    # (feeds and sitemaps have no header).
+    # teasers, then their tags (one Prefetch), the sections
+    "home": 3,
+    "archive_year": 3,
+    "archive_month": 3,
+    # the category, tag or author row, then teasers and tags, the sections
+    "category": 4,
+    "tag": 4,
+    "author": 4,
+    # post with author and category, its tags, neighbours (one UNION), related ids, related rows, sections
+    "post": 6,
     "feed_rss": 1,
     "feed_atom": 1,
     # the statement timeout (SET LOCAL, in a savepoint under the tests' transaction:
     # SAVEPOINT and RELEASE are counted here, a plain transaction in production
-    # sends neither as a query), ranked matches with snippets, their tags; no COUNT
-    "search": 5,
+    # sends neither as a query), the sections, ranked matches with snippets, their tags; no COUNT
+    "search": 6,
     # the posts section's page count (the planner's estimate, then an exact count
     # because it is small), then the list pages' one UNION
     "sitemap": 3,

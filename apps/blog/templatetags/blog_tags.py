@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from apps.blog.models import Category
 from apps.blog.search import HIGHLIGHT_START, HIGHLIGHT_STOP
 from apps.core import site_url
 
@@ -23,3 +24,11 @@ def highlight(snippet):
         escape(html.unescape(snippet)).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
     )
     return mark_safe(marked)  # noqa: S308 - escaped above; only our own <mark> tags are added
+
+
+@register.simple_tag
+def site_sections():
+    """The sections in the editors' order, for the header's navigation (lazy:
+    a cached navigation never runs the query). Only those with a published
+    post: the others are 404 until then, and their names may be embargoed."""
+    return Category.objects.with_published_posts().only("name", "slug")
