@@ -446,7 +446,7 @@ def check_pages(stack):
     # The operators' report probes every part (database, cache, broker, bucket) from inside the web container.
     report = json.loads(
         stack.manage("shell", "-c", "import json; from apps.core.health import service_report; "
-                     "print(json.dumps(service_report()))").strip().splitlines()[-1]
+                     "print(json.dumps(service_report()))").stdout.strip().splitlines()[-1]
     )  # fmt: skip
     expect(report["failing"] == [], f"every part is up: {report['services']}")
     status, _ = http_get(stack.url("/"))
