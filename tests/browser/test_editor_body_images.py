@@ -12,7 +12,7 @@ from apps.blog.models import Post
 from apps.images.models import LibraryImage
 from tests.browser.test_editor_upload import choose_in_autocomplete
 from tests.images.photos import photo_bytes
-from tests.polling import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

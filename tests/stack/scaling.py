@@ -26,8 +26,9 @@ import redis
 
 from project.services import stack
 from project.services.constants import DB_NAME
+from tests.support.documents import markdown_table, today
 
-from .harness import machine_description, markdown_table, percentile, say, today
+from .harness import machine_description, percentile, say
 
 SECONDS = int(os.environ.get("SCALING_SECONDS", "20"))
 READERS = int(os.environ.get("SCALING_READERS", "8"))
