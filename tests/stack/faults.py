@@ -161,6 +161,13 @@ SCENARIOS = [
         "nginx passes idempotent requests to the other app server; no reader sees the loss",
     ),
     Scenario(
+        "replica",
+        "read replica SIGKILLed 10 s, restarted",
+        kill_for_a_while("postgres-replica"),
+        "readers' pages fall back to the primary (one warning a minute) and go back to the "
+        "replica when it returns; a query cut off mid-request is retried on the primary",
+    ),
+    Scenario(
         "gunicorn-worker",
         "one gunicorn worker SIGKILLed",
         kill_one_gunicorn_worker,
