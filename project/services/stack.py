@@ -345,12 +345,13 @@ def prepare_database() -> None:
         manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
-def add_replica_to_config(ports: dict) -> None:
-    """A config.json written before the stack had a replica gains its URL."""
+def complete_config(ports: dict) -> None:
+    """A config.json written by an older checkout gains the keys added since
+    (the replica's URL, SITE_URL); the values it has are kept."""
     config = json.loads(CONFIG_FILE.read_text())
-    if "DATABASE_REPLICA_URLS" not in config:
-        config["DATABASE_REPLICA_URLS"] = deploy_config(ports)["DATABASE_REPLICA_URLS"]
-        CONFIG_FILE.write_text(json.dumps(config, indent=2))
+    completed = {**deploy_config(ports), **config}
+    if completed != config:
+        CONFIG_FILE.write_text(json.dumps(completed, indent=2))
 
 
 def start() -> dict[str, str]:
@@ -359,7 +360,7 @@ def start() -> dict[str, str]:
         if not CONFIG_FILE.exists():
             CONFIG_FILE.write_text(json.dumps(deploy_config(state["ports"]), indent=2))
             CONFIG_FILE.chmod(0o600)
-        add_replica_to_config(state["ports"])
+        complete_config(state["ports"])
         parts = components()
         states = {name: parts[name].ensure_up() for name in DATA_SERVICES}
         prepare_database()
