@@ -1,5 +1,3 @@
-# Load the Celery app with Django so that shared_task binds to it and
-# delay_on_commit is available wherever tasks are queued.
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+# The Celery app lives in project/celery.py: `celery -A project` finds it there,
+# and the task modules import it, so a web process loads Celery and kombu
+# (about 8 MB) only when it first queues a task, not at start-up.

@@ -80,7 +80,7 @@ class PostQuerySet(models.QuerySet):
         """Posts carrying a tag, as a semi-join on the M2M table.
 
         `id IN (SELECT post_id ... WHERE tag_id = %s)` lets the planner walk the
-        published index newest-first and probe the M2M table's post_id index
+        date index newest-first and probe the M2M table's post_id index
         per row, stopping after one page (measured at 30k posts and 80 tags:
         ~700 index rows, ~7 ms), or for a rare tag start from its rows in the
         tag_id index and sort a handful (0.1 ms); never a scan of posts
@@ -94,7 +94,7 @@ class PostQuerySet(models.QuerySet):
         """The older and newer published posts around `post`, in one UNION query.
 
         Each side is a row comparison, `(published_at, id) < (x, y)`, that the
-        published-list index enters at the post and reads one row from, like
+        date index enters at the post and reads one row from, like
         a keyset page; the equivalent OR form is no index range and scans.
         """
         columns = (F("published_at"), F("id"))

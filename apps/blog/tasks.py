@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+import project.celery  # noqa: F401 - the app shared_task binds to, loaded with the tasks
+
 from . import popularity, publishing
 
 

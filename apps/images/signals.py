@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models.signals import post_init, post_save
 
 from .registry import thumbnail_fields
-from .tasks import generate_thumbnails
 
 IMAGE_NAMES_ATTRIBUTE = "_images_loaded_names"
 NOT_LOADED = object()
@@ -61,6 +60,9 @@ def sender_of_generate_thumbnails(model_label, pk, image_field):
     """The on_commit callback: primary keys only, never the row."""
 
     def send_generate_thumbnails():
+        # Imported here: Celery loads in the processes that queue, on the first upload.
+        from .tasks import generate_thumbnails
+
         generate_thumbnails.delay(model_label, pk, image_field)
 
     return send_generate_thumbnails

@@ -12,6 +12,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+import project.celery  # noqa: F401 - the app shared_task binds to, loaded with the tasks
+
 from . import cleanup, sweep, thumbnails
 from .storage_errors import STORAGE_ERRORS
 

@@ -1,6 +1,7 @@
 """A web process loads only what serving pages needs: the object store's client
-(boto3, about 12 MB) and the Markdown renderer load in the processes that
-upload or write, when they first do (worker RSS: docs/performance.md, scale)."""
+(boto3, about 12 MB), the Markdown renderer and Celery with kombu (about 8 MB)
+load in the processes that upload, write or queue, when they first do (worker
+RSS: docs/performance.md, scale)."""
 
 import json
 import subprocess
@@ -8,7 +9,7 @@ import sys
 
 from tests.project.test_deploy_settings import PROJECT_ROOT, filled_in_config
 
-LOADED_ONLY_WHEN_NEEDED = ["boto3", "storages.backends.s3", "markdown", "nh3"]
+LOADED_ONLY_WHEN_NEEDED = ["boto3", "storages.backends.s3", "markdown", "nh3", "celery.app.base", "kombu"]
 WEB_PROCESS = """
 import sys
 from project.wsgi import application
@@ -18,7 +19,7 @@ print(sorted(name for name in {names} if name in sys.modules))
 """
 
 
-def test_a_web_process_loads_neither_the_s3_client_nor_markdown(tmp_path):
+def test_a_web_process_loads_neither_the_s3_client_nor_markdown_nor_celery(tmp_path):
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(filled_in_config()))
     result = subprocess.run(

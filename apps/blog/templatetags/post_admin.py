@@ -3,7 +3,7 @@
 Django's {% date_hierarchy %} asks for the first and last date of the change
 list, then for every distinct year (or month, or day) in it: two sequential
 scans of blog_post at a million posts (0.7 s in docs/performance.md). This
-one reads the first published date from the published-list index, offers each
+one reads the first published date from the date index, offers each
 year from there to this one, each month of a year and each day of a month; a
 period without posts shows an empty list.
 """
