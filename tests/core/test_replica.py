@@ -138,11 +138,6 @@ def test_a_post_that_writes_nothing_keeps_the_reader_on_the_replica(client, repl
     assert set(reached) == {(True, REPLICA_PORT)}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="after the merges the publish's bump does not wait for the replica's replay here "
-    "(the row reaches the standby within 0.5 s, after the reader's render); under investigation",
-)
 def test_a_reader_right_after_a_publish_sees_it(client, replicated_site, post_factory):
     client.get("/")
     post_factory(title="Fresh from the newsroom", category=replicated_site["category"])
