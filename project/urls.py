@@ -6,9 +6,9 @@ from django.urls import include, path
 from apps.blog.sitemaps import SITEMAPS, sitemap_index
 from apps.blog.views import robots_txt
 from apps.caching.pipeline import public_page
-from apps.core.login_throttle import ThrottledAdminAuthenticationForm
 from apps.core.pagination import canonical_page_number
-from apps.core.views import healthz, healthz_detail
+from apps.ops.views import healthz, healthz_detail
+from apps.security.login_throttle import ThrottledAdminAuthenticationForm
 
 # Says "too many failed logins" when the throttle refused an attempt.
 admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from apps.caching.process_cache import process_cache
-from apps.core.replicas import forget_health
+from apps.replicas.health import forget_health
 from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
 from tests.support.queues import TASK_QUEUES, purge_task_queues
@@ -41,7 +41,7 @@ def django_db_setup(django_db_setup):
 @pytest.fixture(autouse=True)
 def reads_from_primary_unless_marked(request, settings):
     """Only tests marked `replica` read through the standby: the others write and
-    read back at once, with no time for replication (tests/core/test_replica.py)."""
+    read back at once, with no time for replication (tests/replicas/test_replica.py)."""
     if request.node.get_closest_marker("replica") is None:
         settings.READ_REPLICAS = []
     else:

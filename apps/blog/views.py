@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from psycopg2.errors import QueryCanceled
 
 from apps.caching.pipeline import cached_row, private_page, public_page
-from apps.core.clients import client_address, is_same_origin
 from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
-from apps.core.ratelimit import rate_limited
 from apps.core.site_url import absolute_url
+from apps.security.clients import client_address, is_same_origin
+from apps.security.ratelimit import rate_limited
 
 from . import popularity
 from .models import Author, Category, Post, Tag

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from apps.core.replicas import wait_for_replicas
+from apps.replicas.health import wait_for_replicas
 
 from .keys import LIST_VERSION_KEY, page_flushed_key
 from .process_cache import process_cache

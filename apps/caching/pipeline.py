@@ -55,7 +55,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
-from apps.core.permissions import can_flush_cache
+from apps.caching.permissions import can_flush_cache
 
 from .invalidation import flush_page, list_version, version_timestamp
 from .keys import (

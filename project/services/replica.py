@@ -1,5 +1,5 @@
 """A hot standby of the checkout's PostgreSQL: the read replica of Django's
-database router (apps/core/replicas.py), streaming from a replication slot.
+database router (apps/replicas/health.py), streaming from a replication slot.
 
 The first start copies the primary with pg_basebackup: -C -S creates the slot,
 so the primary keeps every WAL segment the standby has not received, and -R

@@ -24,7 +24,7 @@ SITE_TAGLINE = "A fast Django publication"
 # The public origin of every absolute URL (canonical, OpenGraph, feeds,
 # sitemaps, robots.txt): never the request's Host, which a client chooses.
 SITE_URL = "http://127.0.0.1:8000"
-# Proxies whose X-Forwarded-For is believed (apps/core/clients.py); none locally.
+# Proxies whose X-Forwarded-For is believed (apps/security/clients.py); none locally.
 TRUSTED_PROXIES = []
 
 ROOT_URLCONF = "project.urls"
@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "easy_thumbnails",
     "pipeline",
     "apps.core",
+    "apps.replicas",
+    "apps.security",
+    "apps.ops",
     "apps.caching",
     "apps.images",
     "apps.blog",
@@ -52,9 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that its Server-Timing "total" covers every other layer.
-    "apps.core.server_timing.ServerTimingMiddleware",
+    "apps.ops.server_timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "apps.core.csp.ContentSecurityPolicyMiddleware",
+    "apps.security.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Layers 1-3 of the caching pipeline: warm anonymous pages are answered
     # here, before sessions, authentication, CSRF and URL resolution.
@@ -66,12 +69,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it retries the view alone on the primary when a replica fails mid-request.
-    "apps.core.db_router.ReadYourWritesMiddleware",
+    "apps.replicas.router.ReadYourWritesMiddleware",
 ]
 
 # ---------------------------------------------------------------- database
 
-# Anonymous readers' pages read from a streaming replica (apps/core/db_router.py);
+# Anonymous readers' pages read from a streaming replica (apps/replicas/router.py);
 # writes, transactions, editors, Celery tasks and migrations use the primary.
 # Locally the replica is the hot standby `make services` starts beside the primary.
 
@@ -84,7 +87,7 @@ DATABASES = {
         OPTIONS={"connect_timeout": 2},
     ),
 }
-DATABASE_ROUTERS = ["apps.core.db_router.ReplicaRouter"]
+DATABASE_ROUTERS = ["apps.replicas.router.ReplicaRouter"]
 # The aliases reads may use; empty means every read goes to the primary.
 READ_REPLICAS = ["replica"]
 # A replica further behind than this is skipped until it catches up.
@@ -142,8 +145,8 @@ DJANGO_REDIS_LOGGER = "apps.caching.redis"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Failed logins are throttled per account and per client address
-# (apps/core/login_throttle.py): Redis counters, no SQL, no new dependency.
-AUTHENTICATION_BACKENDS = ["apps.core.login_throttle.ThrottledModelBackend"]
+# (apps/security/login_throttle.py): Redis counters, no SQL, no new dependency.
+AUTHENTICATION_BACKENDS = ["apps.security.login_throttle.ThrottledModelBackend"]
 LOGIN_FAILURES_PER_ACCOUNT = 5
 LOGIN_FAILURES_PER_ADDRESS = 20
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
@@ -177,8 +180,8 @@ STATICFILES_FINDERS = [
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 PIPELINE = {
     "PIPELINE_ENABLED": True,
-    "CSS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
-    "JS_COMPRESSOR": "apps.core.compressors.MinifyCompressor",
+    "CSS_COMPRESSOR": "project.static_files.MinifyCompressor",
+    "JS_COMPRESSOR": "project.static_files.MinifyCompressor",
     "STYLESHEETS": {
         "site": {
             "source_filenames": ["css/site.css"],
@@ -215,7 +218,7 @@ AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable
 
 STORAGES = {
     "default": {"BACKEND": "apps.images.storage.MediaStorage"},
-    "staticfiles": {"BACKEND": "apps.core.storage.PipelineStaticStorage"},
+    "staticfiles": {"BACKEND": "project.static_files.PipelineStaticStorage"},
 }
 MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
 
@@ -286,9 +289,9 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_proce
 LOGGING["filters"] = {"once_a_minute": {"()": "apps.caching.log_filters.OncePerInterval", "seconds": 60}}
 LOGGING["loggers"]["apps.caching.redis"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 LOGGING["loggers"]["apps.blog.popularity"] = {"level": "WARNING", "filters": ["once_a_minute"]}
-LOGGING["loggers"]["apps.core.ratelimit"] = {"level": "WARNING", "filters": ["once_a_minute"]}
+LOGGING["loggers"]["apps.security.ratelimit"] = {"level": "WARNING", "filters": ["once_a_minute"]}
 
-# Server-Timing on every response (apps/core/server_timing.py): staff always,
+# Server-Timing on every response (apps/ops/server_timing.py): staff always,
 # everyone when this is on (config.json's SERVER_TIMING_PUBLIC in deploys).
 SERVER_TIMING_PUBLIC = False
 # Queries slower than this are logged on "broadsheet.slow_queries" (the chapter's threshold).

@@ -67,7 +67,7 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [
 ]
 
 # Versioned, compressed static files, served by whitenoise with far-future headers.
-STORAGES["staticfiles"] = {"BACKEND": "apps.core.storage.PipelineManifestStorage"}
+STORAGES["staticfiles"] = {"BACKEND": "project.static_files.PipelineManifestStorage"}
 
 # ---------------------------------------------------------------- security
 

@@ -445,7 +445,7 @@ def check_pages(stack):
     expect(status == 200 and json.loads(body)["status"] == "ok", f"/healthz is 200: {body.strip()}")
     # The operators' report probes every part (database, cache, broker, bucket) from inside the web container.
     report = json.loads(
-        stack.manage("shell", "-c", "import json; from apps.core.health import service_report; "
+        stack.manage("shell", "-c", "import json; from apps.ops.health import service_report; "
                      "print(json.dumps(service_report()))").stdout.strip().splitlines()[-1]
     )  # fmt: skip
     expect(report["failing"] == [], f"every part is up: {report['services']}")

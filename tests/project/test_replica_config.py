@@ -67,5 +67,5 @@ def test_deploy_settings_route_reads_to_the_configured_replicas_only(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == (
-        "['default', 'replica_1'] ['replica_1'] ['apps.core.db_router.ReplicaRouter']"
+        "['default', 'replica_1'] ['replica_1'] ['apps.replicas.router.ReplicaRouter']"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECURITY_DOC = PROJECT_ROOT / "docs" / "security.md"
-# `blog/test_popularity.py::test_name` (under tests/) or `apps/core/clients.py::is_same_origin`.
+# `blog/test_popularity.py::test_name` (under tests/) or `apps/security/clients.py::is_same_origin`.
 REFERENCE = re.compile(r"`((?:apps/)?[a-z_/]+\.py)::([A-Za-z_0-9]+)`")
 
 

@@ -18,7 +18,7 @@ from project.services.processes import wait_until
 from .scaling import reader_paths
 from .test_app_server_loss import Readers
 
-# A process checks the replica every 5 s (apps/core/replicas.py); reads need a
+# A process checks the replica every 5 s (apps/replicas/health.py); reads need a
 # few checks' time to come back after a restart.
 RETURN_TIMEOUT_SECONDS = 60
 

@@ -1,6 +1,6 @@
 """The Editors group may flush a page's cache and manage the image library.
 
-`blog.flush_cache` is a permission of its own (apps/core/permissions.py) so
+`blog.flush_cache` is a permission of its own (apps/caching/permissions.py) so
 that only editors, not every staff account, can make a page render uncached.
 It hangs off the Post content type because permissions need a model.
 """

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 
-from .replicas import replica_lag_seconds
+from apps.replicas.health import replica_lag_seconds
 
 PROBE_TIMEOUT_SECONDS = 1
 DETAIL_CACHE_KEY = "healthz:detail"

@@ -14,9 +14,9 @@ from django.db import connections
 from django.urls import reverse
 
 from apps.caching.process_cache import process_cache
-from apps.core.db_router import RECENT_WRITE_COOKIE
-from apps.core.health import replication_report
-from apps.core.replicas import forget_health, is_usable, wait_for_replicas
+from apps.ops.health import replication_report
+from apps.replicas.health import forget_health, is_usable, wait_for_replicas
+from apps.replicas.router import RECENT_WRITE_COOKIE
 from project.services.processes import wait_until
 from project.services.table import SERVICES
 from project.services.table import start as start_services
@@ -157,12 +157,12 @@ def test_replica_stopped_mid_test_leaves_every_page_answering_then_reads_return(
     replica = SERVICES["postgres-replica"]
     try:
         replica.stop()
-        with caplog.at_level(logging.WARNING, logger="apps.core.replicas"), servers_reached() as reached:
+        with caplog.at_level(logging.WARNING, logger="apps.replicas.health"), servers_reached() as reached:
             statuses = {name: cold(url, client).status_code for name, url in urls.items()}
 
         assert statuses == dict.fromkeys(urls, 200)
         assert set(reached) == {(False, PRIMARY_PORT)}
-        warnings = [record.getMessage() for record in caplog.records if record.name == "apps.core.replicas"]
+        warnings = [record.getMessage() for record in caplog.records if record.name == "apps.replicas.health"]
         assert warnings == ["Replica replica is failing (OperationalError): reading from the primary"]
         assert replication_report() == {"replica_lag_seconds": {"replica": None}}
     finally:

@@ -1,7 +1,7 @@
 """Login throttling: failed logins counted per account and per client address.
 
 Two fixed-window counters in the cache Redis, one per account name (hashed,
-case-folded) and one per client address (apps/core/clients.py). Checking
+case-folded) and one per client address (apps/security/clients.py). Checking
 costs one GET of both keys and no SQL, so a throttled attempt never reaches
 the database or the password hasher. When Redis is down the counters read as
 zero: logins keep working, unthrottled (the cache is never a dependency).

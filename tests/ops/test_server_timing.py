@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from apps.core.server_timing import sql_shape
+from apps.ops.server_timing import sql_shape
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from apps.blog.models import Post
 from apps.caching.keys import FLUSH_PARAM
-from apps.core.permissions import FLUSH_CACHE_PERMISSION, can_flush_cache
+from apps.caching.permissions import FLUSH_CACHE_PERMISSION, can_flush_cache
 
 CHANGELIST_URL = "/admin/blog/post/"
 

@@ -10,7 +10,7 @@ skipped (reads go to the primary) with one warning per REPLICA_WARNING_SECONDS;
 the first check that finds it healthy again brings reads back.
 
 `replica_reads` says whether the code running now may read from a replica. It
-is False unless apps.core.db_router.ReadYourWritesMiddleware turns it on for
+is False unless apps.replicas.router.ReadYourWritesMiddleware turns it on for
 a request, so Celery tasks, management commands and shells read the primary.
 """
 

@@ -2,7 +2,7 @@
 
 Readers' pages allow scripts and styles from this origin and the static
 origin only: the templates carry no inline <script>, <style>, style= or on*=
-(tests/core/test_csp.py checks them), so an injected tag or handler does not
+(tests/security/test_csp.py checks them), so an injected tag or handler does not
 run. Images may also come from the media origin (S3 endpoint or custom
 domain). The admin's own Django templates contain an inline <style> and its
 select2 widgets write style attributes: under /admin/ inline styles are

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from apps.core.compressors import MinifyCompressor
+from project.static_files import MinifyCompressor
 
 PROJECT_ROOT = Path(settings.BASE_DIR)
 

@@ -5,7 +5,7 @@ import ipaddress
 
 from django.conf import settings
 
-from .site_url import site_origin
+from apps.core.site_url import site_origin
 
 
 def _parsed_address(text):

@@ -162,9 +162,13 @@ def _timed_render(render):
     return timed
 
 
-# The outermost template render of a request: pages, fragments rendered
-# inside it (includes, inclusion tags, nested renders) count once.
-DjangoBackendTemplate.render = _timed_render(DjangoBackendTemplate.render)
+def instrument_template_rendering():
+    """Time the outermost template render of a request: pages, fragments
+    rendered inside it (includes, inclusion tags, nested renders) count once.
+    Called once, from OpsConfig.ready()."""
+    if not getattr(DjangoBackendTemplate.render, INSTRUMENTED_ATTRIBUTE, False):
+        DjangoBackendTemplate.render = _timed_render(DjangoBackendTemplate.render)
+        setattr(DjangoBackendTemplate.render, INSTRUMENTED_ATTRIBUTE, True)
 
 
 def shows_server_timing(request):

@@ -7,7 +7,7 @@ one of TRUSTED_PROXIES, and only when the request came from a trusted proxy."""
 import pytest
 from django.test import RequestFactory
 
-from apps.core.clients import client_address
+from apps.security.clients import client_address
 
 PROXY = "10.0.0.5"
 

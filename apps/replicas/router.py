@@ -3,7 +3,7 @@
 ReplicaRouter sends a read to a replica only when all of these hold:
   - a request allowed it (ReadYourWritesMiddleware set `replica_reads`);
   - the primary is not inside a transaction (its reads must see its writes);
-  - a replica is usable (apps/core/replicas.py: up, and lagging less than the bound).
+  - a replica is usable (apps/replicas/health.py: up, and lagging less than the bound).
 Everything else, writes and migrations included, goes to the primary.
 
 ReadYourWritesMiddleware allows replica reads for GET and HEAD requests that
@@ -25,12 +25,12 @@ from django.core.signing import BadSignature
 from django.db import Error as DatabaseDriverError
 from django.db import connections
 
-from .replicas import mark_unusable, replica_for_read, replica_reads
+from .health import mark_unusable, replica_for_read, replica_reads
 
 # The router marks the request's holder on every write it routes.
 request_writes = contextvars.ContextVar("request_writes", default=None)
 RECENT_WRITE_COOKIE = "broadsheet_wrote"
-RECENT_WRITE_SALT = "apps.core.db_router.recent-write"
+RECENT_WRITE_SALT = "apps.replicas.router.recent-write"
 READ_METHODS = ("GET", "HEAD")
 
 
