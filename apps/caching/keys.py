@@ -1,9 +1,14 @@
-"""Every cache key the caching app writes, built in one place.
+"""Every cache key the caching app writes, built in one place and named by kind.
 
-Keys are readable up to the hash (`fragment:post_teaser:<md5>`), so the debug
-toolbar and `redis-cli --scan` show which entry a key belongs to. No key holds
-the list version: entries that depend on it are stamped with it instead
-(apps/caching/pipeline.py).
+    response:<md5 of the page address>         a whole anonymous response (layer 3)
+    row:<row name>:<md5 of the lookup>          the object a page needs first (layer 5)
+    fragment:<fragment name>:<md5 of vary-on>   a {% cache %} fragment (layer 6)
+    page-flushed:<path>                         when an editor last flushed a page
+    <any of the above>:rebuilding               the short lock of the one rebuilder
+
+Keys are readable up to the hash, so the debug toolbar and `redis-cli --scan`
+show which entry a key belongs to. No key holds the list version: entries that
+depend on it are stamped with it instead (apps/caching/list_version.py).
 """
 
 import hashlib
@@ -12,8 +17,13 @@ import json
 from django.db.models import Model
 from django.db.models.query import QuerySet
 
-LIST_VERSION_KEY = "version:post_lists"
 FLUSH_PARAM = "flush-the-cache"
+
+
+def _digest(values):
+    return hashlib.md5(
+        json.dumps([str(value) for value in values]).encode(), usedforsecurity=False
+    ).hexdigest()
 
 
 def fragment_key(fragment_name, vary_on):
@@ -29,25 +39,22 @@ def fragment_key(fragment_name, vary_on):
                 f"Fragment {fragment_name!r} varies on a {type(value).__name__}: "
                 "pass its id and last_modified instead."
             )
-    vary_on_digest = hashlib.md5(
-        json.dumps([str(value) for value in vary_on]).encode(), usedforsecurity=False
-    ).hexdigest()
-    return f"fragment:{fragment_name}:{vary_on_digest}"
+    return f"fragment:{fragment_name}:{_digest(vary_on)}"
 
 
-def rebuild_lock_key(cache_key):
-    return f"{cache_key}:rebuilding"
+def row_key(row_name, lookup):
+    """A row a page needs before any fragment (the post of a post page)."""
+    return f"row:{row_name}:{_digest([lookup])}"
+
+
+def response_key(page_address):
+    """A whole anonymous response, by the page's address (path and query)."""
+    return f"response:{_digest([page_address])}"
 
 
 def page_flushed_key(path):
     return f"page-flushed:{path}"
 
 
-def row_key(row_name, lookup):
-    """A row a page needs before any fragment (the post of a post page)."""
-    return fragment_key(f"row:{row_name}", [lookup])
-
-
-def response_key(page_address):
-    """A whole anonymous response, by the page's address (path and query)."""
-    return fragment_key("response", [page_address])
+def rebuild_lock_key(cache_key):
+    return f"{cache_key}:rebuilding"

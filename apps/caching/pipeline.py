@@ -1,16 +1,23 @@
-"""The caching pipeline: every layer a reader's request meets, in order.
+"""The caching pipeline: every layer a reader's request meets, in the order it meets them.
 
-    1. HTTP validators   a conditional request whose ETag or Last-Modified
-                         still holds gets 304: no body, no SQL, no template
+    1. browser or CDN    reuses its copy for max-age (CACHE_HTTP_MAX_AGE), then
+                         asks again with If-None-Match / If-Modified-Since
     2. process memory    this process's last second of anonymous responses
-    3. whole response    the page as last rendered, in Redis
+    3. whole response    the page as last rendered, in Redis, read together
+                         with the list version in one round trip
     4. the view          @public_page: the page's canonical URL (a 301 for any
-                         other spelling), private pages for staff, the flush
+                         other spelling), validators for readers, private
+                         pages for staff, the editorial flush
     5. rows              the object a page needs first (cached_row)
     6. fragments         Russian dolls: {% cache %} lists, teasers, articles
     7. the database      whatever no layer above could answer
 
-Layers 1 to 3 run in PageCacheMiddleware, placed right after the security and
+A conditional request (layer 1 asking again) is answered with a 304 by the
+first layer that holds the page: layer 2 or 3 from the stored response's
+validators, or layer 4 before the view renders. The validators are computed
+once, by page_validators() in layer 4, and travel with the stored response.
+
+Layers 2 and 3 run in PageCacheMiddleware, placed right after the security and
 static-file middleware: a warm anonymous page is answered before sessions,
 authentication, CSRF, messages and URL resolution run. It takes GET and HEAD
 requests that carry no session cookie, and finds a response only under the
@@ -19,10 +26,10 @@ parameter, POSTs, other spellings of a page's URL) goes on to the view. The
 middleware also stores what the view marked public, on its way out, with the
 headers of every middleware inside it.
 
-One gate: page_cache(request) reads, in one Redis round trip, the list version,
+One gate: cache_gate(request) reads, in one Redis round trip, the list version,
 the time the page was last flushed and, for the middleware, the page's whole
 response. With caching switched off (BROADSHEET_CACHE=off) or Redis out of
-reach it says so (`usable` is False), and every layer renders as if it were
+reach it is closed (`open` is False), and every layer renders as if it were
 empty, without another cache call.
 
 Every entry expires in one of two ways, by what it shows:
@@ -55,18 +62,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
-from apps.caching.permissions import can_flush_cache
-
-from .invalidation import flush_page, list_version, version_timestamp
-from .keys import (
-    FLUSH_PARAM,
-    LIST_VERSION_KEY,
-    fragment_key,
-    page_flushed_key,
-    rebuild_lock_key,
-    response_key,
-    row_key,
-)
+from .invalidation import flush_page
+from .keys import FLUSH_PARAM, fragment_key, page_flushed_key, rebuild_lock_key, response_key, row_key
+from .list_version import LIST_VERSION, LIST_VERSION_KEY, list_version, version_timestamp
+from .permissions import can_flush_cache
 from .process_cache import process_cache, remember
 
 logger = logging.getLogger(__name__)
@@ -81,24 +80,14 @@ REBUILD_LOCK_SECONDS = 30
 NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "ETag", "Expires", "Last-Modified", "Vary")
 
 
-class ListVersionMarker:
-    """LIST_VERSION in a template's {% cache %}: stamp the fragment with the list version."""
-
-    def __str__(self):
-        return "LIST_VERSION"
-
-
-LIST_VERSION = ListVersionMarker()
-
-
 # ---------------------------------------------------------------- the gate
 
 
 @dataclass(frozen=True)
-class PageCache:
+class CacheGate:
     """What one request knows of the cache, read once (one round trip)."""
 
-    usable: bool
+    open: bool
     list_version: str = ""
     flushed_at: float = 0
     # Entries read in the same round trip: {cache key: Entry or None}.
@@ -107,25 +96,28 @@ class PageCache:
     read_only: bool = False
 
 
-def page_cache(request, prefetch_keys=()):
-    """The request's PageCache; the first call reads it, with `prefetch_keys`."""
-    state = getattr(request, "page_cache", None)
-    if state is None:
-        state = request.page_cache = read_page_cache(request.path, prefetch_keys)
-    return state
+CLOSED = CacheGate(open=False)
 
 
-def read_page_cache(path, prefetch_keys=(), *, read_only=False):
+def cache_gate(request, prefetch_keys=(), *, read_only=False):
+    """The request's CacheGate: the first call reads it (with `prefetch_keys`), later calls reuse it."""
+    gate = getattr(request, "cache_gate", None)
+    if gate is None:
+        gate = request.cache_gate = read_gate(request.path, prefetch_keys, read_only)
+    return gate
+
+
+def read_gate(path, prefetch_keys, read_only):
     if not settings.CACHE_ENABLED:
-        return PageCache(usable=False)
+        return CLOSED
     flushed_key = page_flushed_key(path)
     found = cache.get_many([LIST_VERSION_KEY, flushed_key, *prefetch_keys])
     version = found.get(LIST_VERSION_KEY) or list_version()
     if version is None:
         # Redis is out of reach: render everything, ask it nothing more.
-        return PageCache(usable=False)
-    return PageCache(
-        usable=True,
+        return CLOSED
+    return CacheGate(
+        open=True,
         list_version=version,
         flushed_at=found.get(flushed_key, 0),
         prefetched={key: found.get(key) for key in prefetch_keys},
@@ -137,7 +129,7 @@ def wants_flush(request):
     """The editorial `?flush-the-cache`: only for those with the permission
     (the Editors group), or anyone could make every request render uncached
     (a denial-of-service door)."""
-    if FLUSH_PARAM not in request.GET or page_cache(request).read_only:
+    if FLUSH_PARAM not in request.GET or cache_gate(request).read_only:
         return False
     return can_flush_cache(request.user)
 
@@ -168,33 +160,33 @@ def store_entry(key, value, timeout, list_version=None):
     cache.set(key, Entry(value, now + fresh_for, now, list_version), timeout=fresh_for * 2)
 
 
-def read_entry(state, key, per_list_version):
+def read_entry(gate, key, per_list_version):
     """The stored Entry, or None when absent or built for other lists."""
-    entry = state.prefetched[key] if key in state.prefetched else cache.get(key)
-    if entry is None or (per_list_version and entry.list_version != state.list_version):
+    entry = gate.prefetched[key] if key in gate.prefetched else cache.get(key)
+    if entry is None or (per_list_version and entry.list_version != gate.list_version):
         return None
     return entry
 
 
-def is_fresh(entry, state):
-    return time.time() < entry.fresh_until and entry.built_at >= state.flushed_at
+def is_fresh(entry, gate):
+    return time.time() < entry.fresh_until and entry.built_at >= gate.flushed_at
 
 
 def cached_entry(request, name, key, timeout, build, *, per_list_version):
     """Layers 5 and 6: the entry's value from the cache, or from build() when needed."""
-    state = page_cache(request)
-    if not state.usable:
+    gate = cache_gate(request)
+    if not gate.open:
         return _used(name, key, UNCACHED, build())
-    stamp = state.list_version if per_list_version else None
+    stamp = gate.list_version if per_list_version else None
     if wants_flush(request):
         value = build()
         store_entry(key, value, timeout, stamp)
         return _used(name, key, FLUSHED, value)
 
-    entry = read_entry(state, key, per_list_version)
-    if entry is not None and is_fresh(entry, state):
+    entry = read_entry(gate, key, per_list_version)
+    if entry is not None and is_fresh(entry, gate):
         return _used(name, key, HIT, entry.value)
-    if state.read_only or request.user.is_authenticated:
+    if gate.read_only or request.user.is_authenticated:
         return _used(name, key, UNCACHED, build())
     if entry is None:
         value = build()
@@ -216,7 +208,7 @@ def _used(name, key, outcome, value):
     return value
 
 
-# ---------------------------------------------------------------- layers 1-3: the middleware
+# ---------------------------------------------------------------- validators (layers 1-4)
 
 
 def page_address(request):
@@ -228,6 +220,38 @@ def page_address(request):
     """
     request.get_host()
     return f"{request.path}?{request.META.get('QUERY_STRING', '')}"
+
+
+def page_validators(gate, request):
+    """(ETag, Last-Modified seconds) of an anonymous page in this list version.
+
+    The only place validators are made; stored responses carry them."""
+    validator_source = "\n".join([gate.list_version, repr(gate.flushed_at), page_address(request)])
+    digest = hashlib.md5(validator_source.encode(), usedforsecurity=False).hexdigest()
+    last_modified = max(version_timestamp(gate.list_version), gate.flushed_at)
+    return f'W/"{digest}"', int(last_modified)
+
+
+def not_modified(request, etag, last_modified, headers=None):
+    """A 304 when the client's copy is current (with `headers` a 304 repeats), else None."""
+    if etag is None:
+        return None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is not None and headers:
+        for name in NOT_MODIFIED_HEADERS:
+            if name in headers:
+                response.headers[name] = headers[name]
+    return response
+
+
+def respond(request, remembered):
+    """A stored response, or a 304 from its validators."""
+    return not_modified(
+        request, remembered.etag, remembered.last_modified, remembered.headers
+    ) or HttpResponse(remembered.content, headers=remembered.headers)
+
+
+# ---------------------------------------------------------------- layers 2-3: the middleware
 
 
 class PageCacheMiddleware:
@@ -242,33 +266,35 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = response_key(page_address(request))
 
+        # Layer 2: this process's memory.
         remembered = process_cache.get(key)
         if remembered is not None:
             return respond(request, _used("response", key, HIT, remembered))
 
-        state = page_cache(request, prefetch_keys=[key])
-        if not state.usable:
+        # Layer 3: Redis, in the gate's one round trip.
+        gate = cache_gate(request, prefetch_keys=[key])
+        if not gate.open:
             return self.get_response(request)
-        entry = read_entry(state, key, per_list_version=True)
+        entry = read_entry(gate, key, per_list_version=True)
         if entry is None:
-            return self.render_and_store(request, key, state)
+            return self.render_and_store(request, key, gate)
         remembered = remember(*entry.value)
-        if is_fresh(entry, state):
+        if is_fresh(entry, gate):
             process_cache.set(key, remembered)
             return respond(request, _used("response", key, HIT, remembered))
         if not cache.add(rebuild_lock_key(key), 1, timeout=REBUILD_LOCK_SECONDS):
             return respond(request, _used("response", key, STALE, remembered))
         try:
-            return self.render_and_store(request, key, state)
+            return self.render_and_store(request, key, gate)
         finally:
             cache.delete(rebuild_lock_key(key))
 
-    def render_and_store(self, request, key, state):
+    def render_and_store(self, request, key, gate):
         response = self.get_response(request)
         if request.method == "GET" and is_shareable(response):
             remembered = remember(response.content, dict(response.headers))
             store_entry(
-                key, (remembered.content, remembered.headers), settings.CACHE_TTL_SHORT, state.list_version
+                key, (remembered.content, remembered.headers), settings.CACHE_TTL_SHORT, gate.list_version
             )
             process_cache.set(key, remembered)
         return response
@@ -293,20 +319,6 @@ def is_shareable(response):
         and "public" in cache_control
         and "private" not in cache_control
     )
-
-
-def respond(request, remembered):
-    """The remembered response, or a 304 when the client's copy is current."""
-    if remembered.etag is not None:
-        not_modified = get_conditional_response(
-            request, etag=remembered.etag, last_modified=remembered.last_modified
-        )
-        if not_modified is not None:
-            for name in NOT_MODIFIED_HEADERS:
-                if name in remembered.headers:
-                    not_modified.headers[name] = remembered.headers[name]
-            return not_modified
-    return HttpResponse(remembered.content, headers=remembered.headers)
 
 
 # ---------------------------------------------------------------- layer 4: the view
@@ -336,13 +348,11 @@ def public_page(page_params=None):
                 return redirect_to_query(request, canonical_query)
             if request.user.is_authenticated:
                 return staff_page(request, view, args, kwargs)
-            state = page_cache(request)
-            if not state.usable:
+            gate = cache_gate(request)
+            if not gate.open:
                 return view(request, *args, **kwargs)
-            etag, last_modified = page_validators(state, request)
-            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-            if response is None:
-                response = view(request, *args, **kwargs)
+            etag, last_modified = page_validators(gate, request)
+            response = not_modified(request, etag, last_modified) or view(request, *args, **kwargs)
             if response.status_code in (200, 304):
                 response.headers["ETag"] = etag
                 response.headers["Last-Modified"] = http_date(last_modified)
@@ -370,15 +380,6 @@ def redirect_to_query(request, query):
     return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
 
 
-def page_validators(state, request):
-    """(ETag, Last-Modified seconds) of an anonymous page in this list version."""
-    page_identity = f"{request.path}?{request.META.get('QUERY_STRING', '')}"
-    validator_source = "\n".join([state.list_version, repr(state.flushed_at), page_identity])
-    digest = hashlib.md5(validator_source.encode(), usedforsecurity=False).hexdigest()
-    last_modified = max(version_timestamp(state.list_version).timestamp(), state.flushed_at)
-    return f'W/"{digest}"', int(last_modified)
-
-
 def staff_page(request, view, args, kwargs):
     if wants_flush(request):
         # Readers' whole responses, rows and fragments of this page are rebuilt too.
@@ -394,7 +395,7 @@ def private_page(view):
 
     @wraps(view)
     def private_view(request, *args, **kwargs):
-        request.page_cache = read_page_cache(request.path, read_only=True)
+        cache_gate(request, read_only=True)
         response = view(request, *args, **kwargs)
         patch_cache_control(response, private=True, no_cache=True)
         return response

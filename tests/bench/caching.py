@@ -48,7 +48,7 @@ from .harness import (
 
 NAME = "caching"
 COLD_SAMPLES = 15
-# django-redis's key for apps.caching.keys.LIST_VERSION_KEY under the deploy KEY_PREFIX.
+# django-redis's key for apps.caching.list_version.LIST_VERSION_KEY under the deploy KEY_PREFIX.
 LIST_VERSION_REDIS_KEY = "broadsheet:1:version:post_lists"
 HOME = "/"
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.blog import views
 from apps.blog.querysets import PostQuerySet
 from apps.blog.search import SEARCH_MAX_TERMS
-from apps.core import ratelimit
+from apps.security import ratelimit
 
 
 def _search(client, text, **extra):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.blog import tasks
 from apps.blog.models import Post
 from apps.blog.popularity import count_post_view, most_read_posts, remember_post
-from apps.caching.invalidation import list_version
+from apps.caching.list_version import list_version
 from project.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
-from apps.caching.invalidation import bump_list_version
+from apps.caching.list_version import bump_list_version
 from apps.caching.process_cache import process_cache
 from apps.core.pagination import encode_cursor
 
@@ -19,7 +19,7 @@ def posts(published_posts, author_factory, category_factory, tag_factory):
 
 
 def response_keys():
-    return cache.keys("fragment:response:*")
+    return cache.keys("response:*")
 
 
 def test_a_warm_page_is_answered_before_sessions_authentication_and_the_view(client, posts):

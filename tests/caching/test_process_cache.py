@@ -3,7 +3,7 @@
 import pytest
 
 from apps.caching import process_cache as process_cache_module
-from apps.caching.invalidation import bump_list_version
+from apps.caching.list_version import bump_list_version
 from apps.caching.process_cache import ProcessCache, process_cache, remember
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.template import TemplateSyntaxError
 
 from apps.blog.models import Category
-from apps.caching.invalidation import bump_list_version
 from apps.caching.keys import fragment_key
+from apps.caching.list_version import bump_list_version
 from apps.caching.pipeline import jitter
 from tests.support.rendering import CountingValue, render_template
 

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from apps.blog.models import Post
-from apps.caching.invalidation import list_version
+from apps.caching.list_version import list_version
 from apps.images.thumbnails import refresh_thumbnails
 
 pytestmark = pytest.mark.django_db
