@@ -2,19 +2,15 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
-from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.admin_paginators import ApproximateCountPaginator
 from apps.images.admin import ImageUploadAdminMixin
 from apps.images.models import LibraryImage
 
 from .models import Author, Category, Post, Tag
-from .popularity import forget_posts_on_commit
 
 
 class StatusListFilter(admin.ChoicesFieldListFilter):
@@ -136,28 +132,17 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publish selected posts now (past dates are kept)", permissions=["change"])
     def publish(self, request, queryset):
-        now = timezone.now()
-        # One UPDATE, however many rows: no per-row save() and no Markdown render.
-        updated = queryset.update(
-            status=Post.Status.PUBLISHED,
-            # Past dates are kept; no date or a future one becomes now, so the
-            # post is public at once (a future-dated "published" post would be
-            # hidden and reach the cached lists only when they expire).
-            published_at=Least(Coalesce("published_at", now), now),
-            last_modified=now,
+        published_count = queryset.publish_now()
+        self.message_user(
+            request, ngettext("%d post published.", "%d posts published.", published_count) % published_count
         )
-        # A queryset update sends no post_save: the lists' version is bumped here.
-        expire_lists_on_commit()
-        self.message_user(request, ngettext("%d post published.", "%d posts published.", updated) % updated)
 
     @admin.action(description="Unpublish selected posts (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        unpublished_ids = list(queryset.values_list("pk", flat=True))
-        updated = queryset.update(status=Post.Status.DRAFT, last_modified=timezone.now())
-        expire_lists_on_commit()
-        forget_posts_on_commit(unpublished_ids)
+        unpublished_count = queryset.unpublish()
         self.message_user(
-            request, ngettext("%d post unpublished.", "%d posts unpublished.", updated) % updated
+            request,
+            ngettext("%d post unpublished.", "%d posts unpublished.", unpublished_count) % unpublished_count,
         )
 
 

@@ -1,6 +1,15 @@
 """Every query the readers' pages run, one method per list (django-oscar's
 base_queryset idea): a page cannot forget its joins, and nobody filters on
-status by hand."""
+status by hand.
+
+Every bulk write that changes what readers see is a PostQuerySet method too
+(publish_now, unpublish, publish_due, touch): one UPDATE that also bumps
+last_modified (the posts' own fragments get new keys) and schedules the list
+version's bump for after the commit (apps/caching/invalidation.py). The
+admin's actions, the beat task and the signals call them in one line, so none
+of them can forget the invalidation. A single post saved through the admin
+form goes through Post.save() and the post_save signal instead.
+"""
 
 import datetime
 from collections import Counter
@@ -9,8 +18,10 @@ from typing import NamedTuple
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import models
 from django.db.models import F, Prefetch, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.pagination import RowComparison
 
 from .search import HIGHLIGHT_START, HIGHLIGHT_STOP, SEARCH_CANDIDATES, SEARCH_CONFIG, search_query
@@ -36,8 +47,55 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def due_for_publishing(self, now):
-        """Scheduled posts whose time has come (publish_due_posts hands them over)."""
+        """Scheduled posts whose time has come (publish_due() hands them over)."""
         return self.filter(status=self.model.Status.SCHEDULED, published_at__lte=now)
+
+    # ------------------------------------------------------------ writes readers see
+
+    def publish_now(self):
+        """Publish these posts at once; return how many. Past dates are kept; no
+        date or a future one becomes now, so each post is public at once (a
+        future-dated "published" post would stay hidden)."""
+        now = timezone.now()
+        published_count = self.update(
+            status=self.model.Status.PUBLISHED,
+            published_at=Least(Coalesce("published_at", now), now),
+            last_modified=now,
+        )
+        expire_lists_on_commit()
+        return published_count
+
+    def unpublish(self):
+        """Send these posts back to draft; return how many. They also leave "most
+        read" once that commits."""
+        # Imported here: popularity reads the models, which import this module.
+        from .popularity import forget_posts_on_commit
+
+        unpublished_ids = list(self.values_list("pk", flat=True))
+        unpublished_count = self.update(status=self.model.Status.DRAFT, last_modified=timezone.now())
+        expire_lists_on_commit()
+        forget_posts_on_commit(unpublished_ids)
+        return unpublished_count
+
+    def publish_due(self, now=None):
+        """Scheduled publishing: every scheduled post whose time has come goes
+        live; return how many. Idempotent: a second run finds none."""
+        now = now or timezone.now()
+        published_count = self.due_for_publishing(now).update(
+            status=self.model.Status.PUBLISHED, last_modified=now
+        )
+        if published_count:
+            expire_lists_on_commit()
+        return published_count
+
+    def touch(self):
+        """A new last_modified for each of these posts (their author, category or
+        tags changed what their fragments show): one UPDATE, no save() per row."""
+        touched_count = self.update(last_modified=timezone.now())
+        expire_lists_on_commit()
+        return touched_count
+
+    # ------------------------------------------------------------ reads
 
     def _tags_prefetch(self):
         # Prefetch object: only the columns a teaser links with. The Tag model
@@ -89,6 +147,11 @@ class PostQuerySet(models.QuerySet):
         """
         through = self.model.tags.through
         return self.filter(id__in=through.objects.filter(tag_id=tag.pk).values("post_id"))
+
+    def tagged_with_any(self, tag_ids):
+        """Posts carrying any of the tags, as the same semi-join as tagged()."""
+        through = self.model.tags.through
+        return self.filter(id__in=through.objects.filter(tag_id__in=tag_ids).values("post_id"))
 
     def neighbours(self, post):
         """The older and newer published posts around `post`, in one UNION query.

@@ -11,13 +11,23 @@ almost every post) or with more terms than a reader types.
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 
 SEARCH_CONFIG = "english"
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
-# Matches ranked per query: the newest this many (10 pages of 20 results).
-SEARCH_CANDIDATES = 200
+# Result pages a query may show; a deeper page is a 404.
+SEARCH_MAX_PAGES = 10
+# Matches ranked per query: the newest as many as its pages show, so every
+# result page of a query ranks the same candidates.
+SEARCH_CANDIDATES = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
+# Results render under this statement timeout; past it the reader is asked to narrow the search.
+SEARCH_STATEMENT_TIMEOUT_MS = 1500
+# Searches are the one page every spelling of which misses the cache: a reader
+# types a few a minute, a flood of distinct queries from one client gets 429s.
+SEARCH_RATE_LIMIT = 30
+SEARCH_RATE_WINDOW_SECONDS = 60
 # ts_headline marks matches with these sentinels, not tags: the snippet is
 # escaped first and marked up after (the |highlight filter).
 HIGHLIGHT_START = "\x02"

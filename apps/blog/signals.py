@@ -5,8 +5,8 @@ one of those changes, every post showing it gets a new last_modified (one bulk
 UPDATE) and its fragments a new key. Lists embed their teasers' HTML, so every
 change a reader can see also bumps the list version, once the transaction has
 committed (a reader rendering in between would store old rows under the new
-version otherwise). Queryset updates send no signals: publish_due_posts and
-the admin's bulk actions bump the version themselves.
+version otherwise). Queryset updates send no signals: the bulk writes are
+PostQuerySet methods that schedule the bump themselves (apps/blog/querysets.py).
 
 A post that stops being public (back to draft, dated later, deleted) also
 leaves "most read" once that commits: its title must not stay on every post
@@ -15,7 +15,6 @@ page until the next decay.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
-from django.utils import timezone
 
 from apps.caching.invalidation import expire_lists_on_commit
 from apps.images.models import LibraryImage
@@ -23,17 +22,6 @@ from apps.images.thumbnails import thumbnails_stored
 
 from .models import Author, Category, Post, Tag
 from .popularity import forget_posts_on_commit
-
-
-def touch_posts(posts):
-    """New last_modified for every post in `posts`: one UPDATE, no save() per row."""
-    posts.update(last_modified=timezone.now())
-    expire_lists_on_commit()
-
-
-def posts_tagged(tag_ids):
-    through = Post.tags.through
-    return Post.objects.filter(id__in=through.objects.filter(tag_id__in=tag_ids).values("post_id"))
 
 
 @receiver(post_save, sender=Post)
@@ -55,17 +43,17 @@ def post_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if reverse:
         # tag.posts.add(...), .remove(...), .clear(): `instance` is the tag.
         if action == "pre_clear":
-            touch_posts(posts_tagged([instance.pk]))
+            Post.objects.tagged_with_any([instance.pk]).touch()
         elif action in ("post_add", "post_remove"):
-            touch_posts(Post.objects.filter(id__in=pk_set))
+            Post.objects.filter(id__in=pk_set).touch()
     elif action in ("post_add", "post_remove", "post_clear"):
-        touch_posts(Post.objects.filter(id=instance.pk))
+        Post.objects.filter(id=instance.pk).touch()
 
 
 @receiver(post_save, sender=Author)
 def author_changed(sender, instance, created, **kwargs):
     if not created:
-        touch_posts(Post.objects.filter(author=instance))
+        Post.objects.filter(author=instance).touch()
 
 
 # What a post's fragments show of its category; the position shows only in the navigation.
@@ -78,7 +66,7 @@ def category_changed(sender, instance, created, update_fields=None, **kwargs):
         # No post shows the change, but every page's section navigation does.
         expire_lists_on_commit()
     else:
-        touch_posts(Post.objects.filter(category=instance))
+        Post.objects.filter(category=instance).touch()
 
 
 @receiver(post_delete, sender=Category)
@@ -89,7 +77,7 @@ def category_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=Tag)
 def tag_changed(sender, instance, created, **kwargs):
     if not created:
-        touch_posts(posts_tagged([instance.pk]))
+        Post.objects.tagged_with_any([instance.pk]).touch()
 
 
 @receiver(thumbnails_stored, sender=Post)
@@ -103,7 +91,7 @@ def thumbnails_ready(sender, pk, **kwargs):
 @receiver(pre_delete, sender=Tag)
 def tag_deleted(sender, instance, **kwargs):
     # Before the M2M rows go (they leave without an m2m_changed signal).
-    touch_posts(posts_tagged([instance.pk]))
+    Post.objects.tagged_with_any([instance.pk]).touch()
 
 
 def rerender_bodies_showing(library_image_pk):

@@ -4,13 +4,14 @@ from celery import shared_task
 
 import project.celery  # noqa: F401 - the app shared_task binds to, loaded with the tasks
 
-from . import popularity, publishing
+from . import popularity
+from .models import Post
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
 def publish_due_posts():
     """Every minute: scheduled posts whose time has come go live. Idempotent."""
-    return publishing.publish_due_posts()
+    return Post.objects.publish_due()
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=55)

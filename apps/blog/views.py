@@ -27,15 +27,15 @@ from apps.security.ratelimit import rate_limited
 
 from . import popularity
 from .models import Author, Category, Post, Tag
-from .search import RefusedSearch, canonical_search_text, clean_search_text
-
-SEARCH_MAX_PAGES = 10
-SEARCH_STATEMENT_TIMEOUT_MS = 1500
-# Searches are the one page every spelling of which misses the cache: a reader
-# types a few a minute, a flood of distinct queries from one address gets 429s.
-SEARCH_RATE_LIMIT = 30
-SEARCH_RATE_WINDOW_SECONDS = 60
-
+from .search import (
+    SEARCH_MAX_PAGES,
+    SEARCH_RATE_LIMIT,
+    SEARCH_RATE_WINDOW_SECONDS,
+    SEARCH_STATEMENT_TIMEOUT_MS,
+    RefusedSearch,
+    canonical_search_text,
+    clean_search_text,
+)
 
 # The only query parameters that change a page, with their one spelling: any
 # other parameter or spelling is redirected to the canonical URL (apps/caching/pipeline.py).
@@ -185,9 +185,7 @@ def search(request):
     if not search_text:
         return _search_response(request, context)
     try:
-        # Every result page of a query ranks the same candidates: as many as its pages show.
-        candidates = SEARCH_MAX_PAGES * settings.BLOG_POSTS_PER_PAGE
-        results = Post.objects.published().for_teasers().search(search_text, candidates=candidates)
+        results = Post.objects.published().for_teasers().search(search_text)
     except RefusedSearch as refusal:
         return _search_response(request, {**context, "search_problem": str(refusal)}, status=400)
     context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)

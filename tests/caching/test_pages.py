@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
-from apps.blog.publishing import publish_due_posts
 from apps.caching.invalidation import flush_page
 from apps.caching.keys import FLUSH_PARAM
 from tests.support.budgets import QUERY_BUDGETS
@@ -305,7 +304,7 @@ def test_scheduled_post_going_live_shows_on_the_lists(
     assert b"Timed embargo" not in client.get("/").content
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert publish_due_posts(now=timezone.now()) == 1
+        assert Post.objects.publish_due(now=timezone.now()) == 1
 
     assert b"Timed embargo" in client.get("/").content
     assert client.get(scheduled.get_absolute_url()).status_code == 200
