@@ -14,7 +14,7 @@ from apps.blog.models import Post, PostBodyImage
 from apps.blog.rendering import render_body, render_markdown
 from apps.images.models import LibraryImage
 from apps.images.thumbnails import refresh_thumbnails
-from tests.images.photos import photo_bytes
+from tests.support.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from apps.blog.models import Post
 from apps.images.models import LibraryImage
 from tests.browser.test_editor_upload import choose_in_autocomplete
-from tests.images.photos import photo_bytes
+from tests.support.photos import photo_bytes
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

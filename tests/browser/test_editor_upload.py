@@ -7,7 +7,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from apps.blog.models import Post
-from tests.images.photos import photo_bytes
+from tests.support.photos import photo_bytes
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

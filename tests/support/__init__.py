@@ -4,4 +4,6 @@ servers.py    throwaway Redis and S3 servers on free ports, built on project.ser
 waiting.py    polling a real side effect of another process or thread
 queues.py     emptying the Celery queues of the real broker
 documents.py  the doc sections benchmarks and stack runs rewrite with their figures
+photos.py     photo-like test images made on the spot
+s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the real S3 endpoint
 """
