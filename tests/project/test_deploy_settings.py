@@ -1,44 +1,16 @@
 """Deploy settings read config.json; a bad file stops the process with one line."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = json.loads((PROJECT_ROOT / "config.json.example").read_text())
-
-
-def filled_in_config():
-    """config.json.example with the placeholders a real deployment replaces."""
-    config = dict(EXAMPLE_CONFIG)
-    config["SECRET_KEY"] = "x7Gq2v9LmR4tYb8NcW1zKd6PfHs3JuAeXo5QiTnVgBy0MrClEwSa"
-    config["HEALTHZ_DETAIL_TOKEN"] = "Vb3nQ8rT1yLx6KwZ0mPc"
-    return config
+from tests.support.deploy import EXAMPLE_CONFIG, PROJECT_ROOT, filled_in_config, run_deployed, write_config
 
 
 def run_manage(config_path, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args, "--settings=project.settings.deploy"],
-        cwd=PROJECT_ROOT,
-        env={"PATH": "/usr/bin:/bin", "BROADSHEET_CONFIG": str(config_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def write_config(tmp_path, text):
-    config_path = tmp_path / "config.json"
-    config_path.write_text(text)
-    return config_path
+    return run_deployed(config_path, "manage.py", *args)
 
 
 def test_deploy_check_is_clean_with_example_values_filled_in(tmp_path):
-    config_path = write_config(tmp_path, json.dumps(filled_in_config()))
+    config_path = write_config(tmp_path, filled_in_config())
     result = run_manage(config_path, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -47,21 +19,21 @@ def test_deploy_check_is_clean_with_example_values_filled_in(tmp_path):
 def test_missing_required_key_stops_with_one_line_naming_it(tmp_path):
     config = filled_in_config()
     del config["SECRET_KEY"]
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == 'config.json: missing required key "SECRET_KEY"'
 
 
 def test_wrongly_typed_bool_stops_with_one_line_naming_key_and_type(tmp_path):
     config = filled_in_config() | {"DEBUG": "yes"}
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == 'config.json: key "DEBUG" must be true or false, got "yes"'
 
 
 def test_bool_given_for_int_is_refused(tmp_path):
     config = filled_in_config() | {"SECURE_HSTS_SECONDS": True}
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == 'config.json: key "SECURE_HSTS_SECONDS" must be an integer, got true'
 
@@ -74,7 +46,7 @@ def test_invalid_json_names_file_line_and_column(tmp_path):
 
 def test_unknown_key_is_refused_as_a_probable_typo(tmp_path):
     config = filled_in_config() | {"SECERT_KEY": "oops"}
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == 'config.json: unknown key "SECERT_KEY" (a typo?)'
 
@@ -87,7 +59,7 @@ def test_missing_file_says_where_it_looked(tmp_path):
 
 
 def test_deploy_wraps_template_loaders_in_the_cached_loader(tmp_path):
-    config_path = write_config(tmp_path, json.dumps(filled_in_config()))
+    config_path = write_config(tmp_path, filled_in_config())
     result = run_manage(
         config_path,
         "shell",
@@ -107,7 +79,7 @@ def test_entry_points_default_to_local_settings_without_overriding(entry_point):
 
 def deploy_setting(tmp_path, config, expression):
     result = run_manage(
-        write_config(tmp_path, json.dumps(config)),
+        write_config(tmp_path, config),
         "shell",
         "--no-imports",
         "-c",
@@ -119,7 +91,7 @@ def deploy_setting(tmp_path, config, expression):
 
 def test_placeholder_secret_key_of_the_example_is_refused_with_one_line(tmp_path):
     config = EXAMPLE_CONFIG | {"HEALTHZ_DETAIL_TOKEN": "Vb3nQ8rT1yLx6KwZ0mPc"}
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip() == (
         'config.json: key "SECRET_KEY" is the placeholder from config.json.example; generate one with: '
@@ -152,7 +124,7 @@ def test_site_url_proxies_and_health_token_reach_the_settings(tmp_path):
 
 def test_placeholder_health_report_token_is_refused_with_one_line(tmp_path):
     config = filled_in_config() | {"HEALTHZ_DETAIL_TOKEN": EXAMPLE_CONFIG["HEALTHZ_DETAIL_TOKEN"]}
-    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    result = run_manage(write_config(tmp_path, config), "check")
     assert result.returncode == 1
     assert result.stderr.strip().startswith(
         'config.json: key "HEALTHZ_DETAIL_TOKEN" is the placeholder from config.json.example'

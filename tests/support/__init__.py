@@ -4,6 +4,7 @@ servers.py    throwaway Redis and S3 servers on free ports, built on project.ser
 waiting.py    polling a real side effect of another process or thread
 queues.py     emptying the Celery queues of the real broker
 documents.py  the doc sections benchmarks and stack runs rewrite with their figures
+deploy.py     config.json for the deploy settings, and Python run under them in a clean process
 photos.py     photo-like test images made on the spot
 s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the real S3 endpoint
 """
