@@ -20,8 +20,8 @@ from apps.replicas.router import RECENT_WRITE_COOKIE
 from project.services.processes import wait_until
 from project.services.table import SERVICES
 from project.services.table import start as start_services
-from tests.caching.test_pages import page_urls, post_form_data, site  # noqa: F401 - site is a fixture
 from tests.support.budgets import QUERY_BUDGETS
+from tests.support.pages import page_urls, post_form_data
 
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", "replica"])]
 
@@ -60,7 +60,7 @@ def cold(url, client):
 
 
 @pytest.fixture
-def replicated_site(site):  # noqa: F811 - the fixture imported above
+def replicated_site(site):
     wait_for_replicas()
     return site
 

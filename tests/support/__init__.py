@@ -7,4 +7,5 @@ documents.py  the doc sections benchmarks and stack runs rewrite with their figu
 deploy.py     config.json for the deploy settings, and Python run under them in a clean process
 photos.py     photo-like test images made on the spot
 s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the real S3 endpoint
+pages.py      a small site with every kind of public page, its URLs, the admin post form
 """
