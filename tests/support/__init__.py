@@ -8,4 +8,5 @@ deploy.py     config.json for the deploy settings, and Python run under them in 
 photos.py     photo-like test images made on the spot
 s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the real S3 endpoint
 pages.py      a small site with every kind of public page, its URLs, the admin post form
+compose.py    Compose v2 and the Compose schema check, without a Docker engine
 """
