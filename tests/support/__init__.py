@@ -9,4 +9,5 @@ photos.py     photo-like test images made on the spot
 s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the real S3 endpoint
 pages.py      a small site with every kind of public page, its URLs, the admin post form
 compose.py    Compose v2 and the Compose schema check, without a Docker engine
+browser.py    driving the admin's widgets in Playwright
 """
