@@ -10,4 +10,5 @@ s3_proxy.py   a counting (and failing, on demand) HTTP proxy in front of the rea
 pages.py      a small site with every kind of public page, its URLs, the admin post form
 compose.py    Compose v2 and the Compose schema check, without a Docker engine
 browser.py    driving the admin's widgets in Playwright
+readers.py    reader threads reading pages until told to stop, every outcome kept
 """
