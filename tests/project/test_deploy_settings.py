@@ -1,8 +1,37 @@
 """Deploy settings read config.json; a bad file stops the process with one line."""
 
-import pytest
+import json
 
-from tests.support.deploy import EXAMPLE_CONFIG, PROJECT_ROOT, filled_in_config, run_deployed, write_config
+from tests.support.deploy import (
+    EXAMPLE_CONFIG,
+    filled_in_config,
+    run_deployed,
+    run_deployed_code,
+    write_config,
+)
+
+# Every template of templates/ loaded twice and the error page rendered twice,
+# with each file the process opens recorded by an audit hook (no patching).
+TEMPLATE_READS = """
+import json, sys
+from pathlib import Path
+from django.template.loader import get_template
+
+templates_dir = Path("templates").resolve()
+templates = sorted(str(path) for path in templates_dir.rglob("*.html"))
+reads = []
+
+def record_template_reads(event, args):
+    if event == "open" and str(args[0]) in templates:
+        reads.append(str(args[0]))
+
+sys.addaudithook(record_template_reads)
+for _ in range(2):
+    for path in templates:
+        get_template(str(Path(path).relative_to(templates_dir)))
+    get_template("500.html").render({})
+print(json.dumps([templates, reads]))
+"""
 
 
 def run_manage(config_path, *args):
@@ -58,23 +87,14 @@ def test_missing_file_says_where_it_looked(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_deploy_wraps_template_loaders_in_the_cached_loader(tmp_path):
-    config_path = write_config(tmp_path, filled_in_config())
-    result = run_manage(
-        config_path,
-        "shell",
-        "--no-imports",
-        "-c",
-        "from django.conf import settings; print(settings.TEMPLATES[0]['OPTIONS']['loaders'][0][0])",
-    )
+def test_a_deploy_process_reads_each_template_from_disk_once_however_often_it_renders(tmp_path):
+    """The cached template loader: every template compiled once per process, not per request."""
+    result = run_deployed_code(write_config(tmp_path, filled_in_config()), TEMPLATE_READS)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "django.template.loaders.cached.Loader"
+    templates, reads = json.loads(result.stdout.strip().splitlines()[-1])
 
-
-@pytest.mark.parametrize("entry_point", ["manage.py", "project/wsgi.py", "project/celery.py"])
-def test_entry_points_default_to_local_settings_without_overriding(entry_point):
-    source = (PROJECT_ROOT / entry_point).read_text()
-    assert 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")' in source
+    assert len(templates) > 20
+    assert sorted(reads) == sorted(templates), "each template read from disk exactly once"
 
 
 def deploy_setting(tmp_path, config, expression):
