@@ -119,20 +119,46 @@ def test_placeholder_secret_key_of_the_example_is_refused_with_one_line(tmp_path
     )
 
 
-def test_x_forwarded_proto_is_not_trusted_unless_config_says_a_proxy_sets_it(tmp_path):
-    """A client that sends `X-Forwarded-Proto: https` itself must not look secure."""
-    expression = "settings.SECURE_PROXY_SSL_HEADER"
-    assert deploy_setting(tmp_path, filled_in_config(), expression) == "None"
-    config = filled_in_config() | {"PROXY_SETS_X_FORWARDED_PROTO": True}
-    assert deploy_setting(tmp_path, config, expression) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+# A request for the home page answered by Django's SecurityMiddleware under the
+# deploy settings: (is it secure, status, Location, Strict-Transport-Security).
+SECURITY_ANSWER = """
+import json, sys
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+
+request = RequestFactory(HTTP_HOST="broadsheet.example.com").get("/", **json.loads(sys.argv[1]))
+response = SecurityMiddleware(lambda request: HttpResponse("the page"))(request)
+print(json.dumps([request.is_secure(), response.status_code, response.get("Location"),
+                  response.get("Strict-Transport-Security")]))
+"""
 
 
-def test_hsts_preload_and_subdomains_are_off_unless_config_turns_them_on(tmp_path):
+def security_answer(tmp_path, config, **request):
+    result = run_deployed_code(write_config(tmp_path, config), SECURITY_ANSWER, json.dumps(request))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_client_sending_x_forwarded_proto_itself_is_redirected_to_https(tmp_path):
+    """Unless config says a proxy in front sets (and overwrites) the header, a
+    plain-HTTP request claiming `X-Forwarded-Proto: https` must not look secure."""
+    claimed = {"HTTP_X_FORWARDED_PROTO": "https"}
+    assert security_answer(tmp_path, filled_in_config(), **claimed) == [
+        False,
+        301,
+        "https://broadsheet.example.com/",
+        None,
+    ]
+    behind_a_proxy = filled_in_config() | {"PROXY_SETS_X_FORWARDED_PROTO": True}
+    assert security_answer(tmp_path, behind_a_proxy, **claimed) == [True, 200, None, "max-age=31536000"]
+
+
+def test_hsts_binds_subdomains_and_asks_for_preload_only_when_config_says_so(tmp_path):
     """Both commit every subdomain (preload: for months, in browsers' lists) to HTTPS."""
-    expression = "(settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
-    assert deploy_setting(tmp_path, filled_in_config(), expression) == "(False, False)"
+    assert security_answer(tmp_path, filled_in_config(), secure=True)[3] == "max-age=31536000"
     config = filled_in_config() | {"SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_HSTS_PRELOAD": True}
-    assert deploy_setting(tmp_path, config, expression) == "(True, True)"
+    assert security_answer(tmp_path, config, secure=True)[3] == "max-age=31536000; includeSubDomains; preload"
 
 
 def test_site_url_proxies_and_health_token_reach_the_settings(tmp_path):
