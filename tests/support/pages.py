@@ -36,6 +36,7 @@ def page_urls(site):
         "sitemap": reverse("sitemap"),
         "sitemap_posts": reverse("sitemap_section", args=["posts"]),
         "sitemap_pages": reverse("sitemap_section", args=["pages"]),
+        "robots_txt": reverse("robots_txt"),
     }
 
 
