@@ -116,7 +116,7 @@ local-admin: ## Create the local admin account (admin / admin) if missing, and p
 	$(MANAGE) ensure_local_admin
 
 compose-test: $(VENV)/.installed ## Start docker-compose.yml for real on a Docker engine of its own; exit 77 if none can run here
-	$(PY) tests/compose/run.py
+	$(PY) -m tests.compose.run
 
 clean: ## Remove the virtualenv, node_modules and caches (keeps service data)
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .coverage htmlcov staticfiles

@@ -10,6 +10,7 @@ from apps.caching.process_cache import process_cache
 from apps.replicas.health import forget_health
 from project.celery import app as celery_app
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_published_posts
+from tests.support.pages import build_site
 from tests.support.queues import TASK_QUEUES, purge_task_queues
 
 
@@ -72,6 +73,13 @@ def post_factory(db):
 def published_posts(db):
     """make_published_posts(count, author=..., category=..., tags=...): many rows, few INSERTs."""
     return make_published_posts
+
+
+@pytest.fixture
+def site(db):
+    """Every kind of public page has something to show (tests/support/pages.py): the
+    author, category, tag, three published posts and a draft, by name."""
+    return build_site()
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def measure_upload_latency(uploads):
     from apps.images.models import LibraryImage
     from apps.images.registry import thumbnail_field
     from apps.images.thumbnails import expected_thumbnail_names
-    from tests.images.photos import photo_bytes
+    from tests.support.photos import photo_bytes
 
     aliases = thumbnail_field("images.LibraryImage", "file").aliases
     bucket = default_storage.bucket
@@ -194,7 +194,7 @@ def make_unprocessed_library_images(count):
     from django.core.files.storage import default_storage
 
     from apps.images.models import LibraryImage
-    from tests.images.photos import photo_bytes
+    from tests.support.photos import photo_bytes
 
     run_token = uuid.uuid4().hex[:8]
     rows = [
@@ -217,7 +217,7 @@ def render_counted(template, context_images, storages_setting, renders):
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from project.services.constants import S3_PORT
-    from tests.images.s3_proxy import counting_proxy, storages_at
+    from tests.support.s3_proxy import counting_proxy, storages_at
 
     timings = []
     with contextlib.ExitStack() as stack:

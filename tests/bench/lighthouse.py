@@ -151,7 +151,7 @@ def prepare_pages():
     from apps.blog.models import Post
     from apps.images.models import LibraryImage
     from apps.images.thumbnails import refresh_thumbnails
-    from tests.images.photos import photo_bytes
+    from tests.support.photos import photo_bytes
 
     post = Post.objects.published().exclude(hero_thumbnails={}).order_by("-published_at").first()
     if post is None:

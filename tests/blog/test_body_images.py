@@ -14,7 +14,8 @@ from apps.blog.models import Post, PostBodyImage
 from apps.blog.rendering import render_body, render_markdown
 from apps.images.models import LibraryImage
 from apps.images.thumbnails import refresh_thumbnails
-from tests.images.photos import photo_bytes
+from tests.support.pages import post_form_data
+from tests.support.photos import photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -201,18 +202,7 @@ def test_an_image_no_story_shows_any_more_can_be_deleted(post_factory, library_i
 def test_the_admin_warns_about_a_reference_to_a_missing_image(admin_client, post_factory, library_image):
     post = post_factory(body="Draft.")
     change_url = reverse("admin:blog_post_change", args=[post.pk])
-    data = {
-        "title": post.title,
-        "slug": post.slug,
-        "author": post.author_id,
-        "category": post.category_id,
-        "status": post.status,
-        "published_at_0": post.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": post.published_at.strftime("%H:%M:%S"),
-        "excerpt": post.excerpt,
-        "body": f"![](image:{library_image.pk})\n\n![](image:424242)",
-        "hero_image_alt": "",
-    }
+    data = post_form_data(post, body=f"![](image:{library_image.pk})\n\n![](image:424242)")
 
     response = admin_client.post(change_url, data, follow=True)
 

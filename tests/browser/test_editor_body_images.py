@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from apps.blog.models import Post
 from apps.images.models import LibraryImage
-from tests.browser.test_editor_upload import choose_in_autocomplete
-from tests.images.photos import photo_bytes
+from tests.support.browser import fill_in_a_post_published_now
+from tests.support.photos import photo_bytes
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,12 +31,7 @@ def test_editor_inserts_a_library_image_and_the_reader_sees_its_body_sizes(
     page = staff_page
 
     page.goto(f"{live_server.url}/admin/blog/post/add/")
-    page.locator("#id_title").press_sequentially("Quay reopens")
-    choose_in_autocomplete(page, "author", "Rosa Ivanova")
-    choose_in_autocomplete(page, "category", "Harbour")
-    page.select_option("#id_status", "published")
-    page.click("#id_published_at_0 ~ .datetimeshortcuts a:has-text('Today')")
-    page.click("#id_published_at_1 ~ .datetimeshortcuts a:has-text('Now')")
+    fill_in_a_post_published_now(page, "Quay reopens", "Rosa Ivanova", "Harbour")
     page.fill("#id_body", "The quay reopens on Monday.\n\nThe council paid for new stones.")
     page.locator("#id_body").evaluate("body => body.setSelectionRange(28, 28)")  # after the first paragraph
     with page.expect_popup() as popup_opened:

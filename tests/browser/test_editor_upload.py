@@ -7,17 +7,11 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from apps.blog.models import Post
-from tests.images.photos import photo_bytes
+from tests.support.browser import fill_in_a_post_published_now
+from tests.support.photos import photo_bytes
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def choose_in_autocomplete(page, field_name, text):
-    """Django's autocomplete_fields widget (select2): open, type, pick the match."""
-    page.click(f"#id_{field_name} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", text)
-    page.click(f".select2-results__option:has-text('{text}')")
 
 
 def test_editor_uploads_a_hero_image_and_readers_get_optimized_thumbnails(
@@ -30,13 +24,8 @@ def test_editor_uploads_a_hero_image_and_readers_get_optimized_thumbnails(
     page = staff_page
 
     page.goto(f"{live_server.url}/admin/blog/post/add/")
-    page.locator("#id_title").press_sequentially("Night ferry returns")
+    fill_in_a_post_published_now(page, "Night ferry returns", "Rosa Ivanova", "Harbour")
     assert page.input_value("#id_slug") == "night-ferry-returns"
-    choose_in_autocomplete(page, "author", "Rosa Ivanova")
-    choose_in_autocomplete(page, "category", "Harbour")
-    page.select_option("#id_status", "published")
-    page.click("#id_published_at_0 ~ .datetimeshortcuts a:has-text('Today')")
-    page.click("#id_published_at_1 ~ .datetimeshortcuts a:has-text('Now')")
     page.fill("#id_body", "The **night ferry** sails again from the old quay.")
     page.set_input_files("#id_hero_image", str(hero_path))
     page.fill("#id_hero_image_alt", "The ferry at the quay at night")

@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from project.celery import app as celery_app
 from project.services.constants import S3_PORT
-from tests.images.photos import photo_bytes
-from tests.images.s3_proxy import counting_proxy, running_proxy, storages_at
+from tests.support.photos import photo_bytes
 from tests.support.queues import TASK_QUEUES, purge_task_queues
+from tests.support.s3_proxy import counting_proxy, running_proxy, storages_at
 from tests.support.servers import s3rver_on_free_port, stop_if_running
 
 

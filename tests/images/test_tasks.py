@@ -9,6 +9,12 @@ from django.conf import settings
 from apps.blog.models import Post
 from apps.images.forms import STORAGE_DOWN_MESSAGE, ImageUploadFormMixin
 from apps.images.models import LibraryImage
+from apps.images.tasks import (
+    generate_thumbnails,
+    queue_missing_thumbnails,
+    regenerate_thumbnails,
+    remove_unreferenced_images,
+)
 from project.celery import app as celery_app
 from tests.support.queues import purge_task_queues
 from tests.support.waiting import wait_for
@@ -18,11 +24,25 @@ def stored_thumbnails(model, pk, field_name):
     return model.objects.values_list(field_name, flat=True).get(pk=pk)
 
 
-def test_thumbnail_tasks_are_routed_high_for_editors_and_low_for_backfills():
-    router = celery_app.amqp.router
-    assert router.route({}, "apps.images.tasks.generate_thumbnails")["queue"].name == "high"
-    assert router.route({}, "apps.images.tasks.regenerate_thumbnails")["queue"].name == "low"
-    assert router.route({}, "apps.images.tasks.remove_unreferenced_images")["queue"].name == "low"
+def test_editors_thumbnails_reach_the_high_queue_and_backfills_and_housekeeping_the_low_one(
+    broker_messages,
+):
+    """Queued as the code queues them, read back from the real broker's queues."""
+    generate_thumbnails.delay("blog.Post", 7, "hero_image")
+    queue_missing_thumbnails.delay()
+    regenerate_thumbnails.delay("blog.Post", 7, "hero_image", True)
+    remove_unreferenced_images.delay()
+
+    assert broker_messages() == {
+        "high": [
+            (generate_thumbnails.name, ("blog.Post", 7, "hero_image")),
+            (queue_missing_thumbnails.name, ()),
+        ],
+        "low": [
+            (regenerate_thumbnails.name, ("blog.Post", 7, "hero_image", True)),
+            (remove_unreferenced_images.name, ()),
+        ],
+    }
 
 
 def test_thumbnail_tasks_ack_late_retry_with_backoff_and_are_time_limited():

@@ -8,54 +8,32 @@ for what the specification cannot say: safe defaults and agreement with the
 project. `make compose-test` (tests/compose/run.py) starts the file for real.
 """
 
-import importlib.util
 import json
 import re
 import shlex
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from project.config import Config, read_deploy_config
+from tests.support.compose import (
+    COMPOSE_FILE,
+    PROJECT_ROOT,
+    SECRETS,
+    TEST_OVERRIDE,
+    app_config,
+    check_against_compose_schema,
+    compose,
+    resolved_model,
+)
+from tests.support.deploy import EXAMPLE_CONFIG
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
-EXAMPLE_KEYS = set(json.loads((PROJECT_ROOT / "config.json.example").read_text()))
-SECRETS = {
-    "BROADSHEET_SECRET_KEY": "a-secret-key-from-the-environment",
-    "BROADSHEET_DB_PASSWORD": "a-database-password",
-    "BROADSHEET_S3_ADMIN_SECRET": "an-object-store-admin-secret",
-    "BROADSHEET_S3_APP_SECRET": "an-object-store-app-secret",
-}
 SERVICE_PORTS = {"postgres": 5432, "redis-broker": 6379, "redis-cache": 6379, "s3": 9000}
 MEDIA_BUCKET = "broadsheet-media"
 
 
-def compose(*args, environment=SECRETS, compose_files=(COMPOSE_FILE,)):
-    spec = importlib.util.find_spec("compose")
-    binary = Path(spec.submodule_search_locations[0]) / "docker-compose"
-    files = [arg for path in compose_files for arg in ("-f", str(path))]
-    return subprocess.run(
-        [str(binary), "--project-directory", str(PROJECT_ROOT), *files, *args],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **environment},
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
-
-
-def resolved_model():
-    result = compose("config", "--format", "json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 MODEL = resolved_model()
 SERVICES = MODEL["services"]
-APP_CONFIG = json.loads(MODEL["configs"]["broadsheet_config"]["content"])
+APP_CONFIG = app_config(MODEL)
 IDENTITIES = {
     identity["name"]: identity
     for identity in json.loads(MODEL["configs"]["s3_identities"]["content"])["identities"]
@@ -63,26 +41,19 @@ IDENTITIES = {
 
 
 def test_the_file_follows_the_compose_specification_schema():
-    result = subprocess.run(
-        [
-            Path(sys.executable).parent / "check-jsonschema",
-            "--builtin-schema",
-            "vendor.compose-spec",
-            COMPOSE_FILE,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_against_compose_schema(COMPOSE_FILE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_compose_v2_accepts_the_file_and_the_test_override():
     assert compose("config", "--quiet").returncode == 0
     ports = {"COMPOSE_TEST_WEB_PORT": "18000", "COMPOSE_TEST_S3_PORT": "19000"}
-    override = PROJECT_ROOT / "tests" / "compose" / "override.yml"
     result = compose(
-        "config", "--format", "json", environment={**SECRETS, **ports}, compose_files=(COMPOSE_FILE, override)
+        "config",
+        "--format",
+        "json",
+        environment={**SECRETS, **ports},
+        compose_files=(COMPOSE_FILE, TEST_OVERRIDE),
     )
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
@@ -191,7 +162,7 @@ def test_each_app_service_depends_on_every_service_it_talks_to():
 def test_config_is_valid_for_the_deploy_settings():
     settings = read_deploy_config(Config(APP_CONFIG, "config.json"))
     assert settings["SECRET_KEY"] == SECRETS["BROADSHEET_SECRET_KEY"]
-    assert set(APP_CONFIG) <= EXAMPLE_KEYS
+    assert set(APP_CONFIG) <= set(EXAMPLE_CONFIG)
 
 
 def test_config_urls_point_at_compose_services_and_their_ports():

@@ -5,23 +5,23 @@ front of scalable `web` replicas, and the app's config."""
 
 import json
 import re
-import subprocess
 
 from project.config import Config, database_from_url, read_deploy_config
-from tests.project.test_docker_compose import APP_CONFIG, COMPOSE_FILE, PROJECT_ROOT, SERVICES, compose
+from tests.support.compose import (
+    COMPOSE_FILE,
+    PROJECT_ROOT,
+    SCALE_FILE,
+    app_config,
+    check_against_compose_schema,
+    resolved_model,
+)
 
-SCALE_FILE = PROJECT_ROOT / "docker-compose.scale.yml"
-
-
-def scaled_model():
-    result = compose("config", "--format", "json", compose_files=(COMPOSE_FILE, SCALE_FILE))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-SCALED = scaled_model()
+BASE = resolved_model(COMPOSE_FILE)
+SERVICES = BASE["services"]
+APP_CONFIG = app_config(BASE)
+SCALED = resolved_model(COMPOSE_FILE, SCALE_FILE)
 SCALED_SERVICES = SCALED["services"]
-SCALED_CONFIG = json.loads(SCALED["configs"]["broadsheet_config"]["content"])
+SCALED_CONFIG = app_config(SCALED)
 
 
 def shell_command(service):
@@ -33,13 +33,7 @@ def test_the_merged_model_follows_the_compose_specification_schema(tmp_path):
     reads: the model Compose merged from both files is checked instead."""
     merged = tmp_path / "merged.json"
     merged.write_text(json.dumps(SCALED))
-    checker = PROJECT_ROOT / ".venv" / "bin" / "check-jsonschema"
-    result = subprocess.run(
-        [str(checker), "--builtin-schema", "vendor.compose-spec", str(merged)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_against_compose_schema(merged)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -1,14 +1,10 @@
 """config.json's replica keys: each URL becomes a database alias reads may use;
 without the key every read goes to the primary, as before replicas existed."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from project.config import Config, ConfigError, read_deploy_config
-from tests.project.test_deploy_settings import PROJECT_ROOT, filled_in_config
+from tests.support.deploy import filled_in_config, run_deployed_code, write_config
 
 REQUIRED = {key: value for key, value in filled_in_config().items() if not key.startswith("DATABASE_REPLICA")}
 
@@ -44,26 +40,13 @@ def test_a_bad_replica_url_is_refused_naming_the_key(value, message):
 
 
 def test_deploy_settings_route_reads_to_the_configured_replicas_only(tmp_path):
-    config_path = tmp_path / "config.json"
-    config_path.write_text(
-        json.dumps({**REQUIRED, "DATABASE_REPLICA_URLS": ["postgres://app:pw@replica-a/site"]})
+    config_path = write_config(
+        tmp_path, {**REQUIRED, "DATABASE_REPLICA_URLS": ["postgres://app:pw@replica-a/site"]}
     )
-    code = (
-        "from django.conf import settings;"
-        "print(sorted(settings.DATABASES), settings.READ_REPLICAS, settings.DATABASE_ROUTERS)"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=PROJECT_ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "project.settings.deploy",
-            "BROADSHEET_CONFIG": str(config_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    completed = run_deployed_code(
+        config_path,
+        "from django.conf import settings\n"
+        "print(sorted(settings.DATABASES), settings.READ_REPLICAS, settings.DATABASE_ROUTERS)",
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == (

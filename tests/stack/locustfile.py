@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from locust import FastHttpUser, HttpUser, between, events, task
 
-from tests.images.photos import photo_bytes
+from tests.support.photos import photo_bytes
 
 READ_PAGES_DEEP = 3
 SEARCH_WORDS = ["harbour", "council", "school", "election", "budget", "library", "festival", "river"]

@@ -14,9 +14,9 @@ import psycopg2
 from project.services import stack
 from project.services.constants import DB_NAME
 from project.services.processes import wait_until
+from tests.support.readers import Readers
 
 from .scaling import reader_paths
-from .test_app_server_loss import Readers
 
 # A process checks the replica every 5 s (apps/replicas/health.py); reads need a
 # few checks' time to come back after a restart.
