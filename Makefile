@@ -9,10 +9,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
+# Each lock after the ones it is constrained by (the `-c` lines of its .in).
+LOCK_ORDER := base deploy compose dev
+LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
 .PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
         services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
-        compose-test scaling
+        compose-test scaling lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,12 +62,20 @@ browser-packages: ## Install Debian's chromium for the browser tests, if missing
 bench-packages: ## Install Debian's wrk for the benchmarks, if missing
 	@command -v wrk >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=wrk
 
-$(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt requirements/compose.txt
+# dev.txt holds every package of the virtualenv, each pinned with its hashes:
+# pip refuses anything else (--require-hashes), and --no-deps because the lock
+# already lists every dependency. pip itself is the one Debian's venv ships.
+$(VENV)/.installed: $(LOCKS)
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt
-	$(PY) -m pip install --quiet --require-hashes -r requirements/compose.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	touch $@
+
+lock: $(VENV)/.installed ## Compile requirements/*.in into hashed *.txt locks (UPGRADE=1 also upgrades the pins)
+	@for name in $(LOCK_ORDER); do \
+	  $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	    --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	    requirements/$$name.in --output-file requirements/$$name.txt; \
+	done
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
