@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
 # Each lock after the ones it is constrained by (the `-c` lines of its .in).
-LOCK_ORDER := base deploy compose dev
+LOCK_ORDER := base deploy compose s3 dev
 LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
 .PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
@@ -21,6 +21,7 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
 
 run: setup demo-data local-admin ## Set everything up, then run web, worker and beat in the foreground (Ctrl-C stops all)
+	$(MANAGE) check_media_bucket
 	$(PY) -m project.devserver
 
 test: setup browser-packages ## Run the test suite with coverage against real Postgres, Redis and S3
@@ -40,12 +41,12 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 bench: setup bench-packages ## Benchmarks side by side with their baselines; writes docs/performance.md
 	$(PY) -m tests.bench
 
-lighthouse: setup browser-packages ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
+lighthouse: setup browser-packages node_modules/.installed ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
 	$(PY) -m tests.bench.lighthouse
 
-setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
+setup: system-packages $(VENV)/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
-system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, Node), if missing
+system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, nginx), if missing
 	@missing="$$($(PYTHON_BIN) project/services/programs.py) $(EXTRA_PACKAGES)"; \
 	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -77,14 +78,16 @@ lock: $(VENV)/.installed ## Compile requirements/*.in into hashed *.txt locks (U
 	    requirements/$$name.in --output-file requirements/$$name.txt; \
 	done
 
+# Node only for Lighthouse (make lighthouse): exactly what package-lock.json pins.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES="nodejs npm"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 project/settings/local.py:
 	cp -n project/settings/local.py.example $@
 
-services: $(VENV)/.installed node_modules/.installed ## Start Postgres and its replica, Redis (broker and cache) and the S3 endpoint (idempotent)
+services: $(VENV)/.installed ## Start Postgres and its replica, Redis (broker and cache) and the S3 server (idempotent)
 	$(PY) -m project.services start
 
 services-stop: ## Stop the project's services
