@@ -15,7 +15,7 @@ LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
 .PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
         services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
-        compose-test scaling lock
+        compose-test scaling lock audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -128,6 +128,10 @@ demo-data: ## Load demo posts once (DEMO_POSTS=3000); skipped when posts exist
 
 local-admin: ## Create the local admin account (admin / admin) if missing, and print it
 	$(MANAGE) ensure_local_admin
+
+audit: $(VENV)/.installed ## Check the locked Python and npm packages for known vulnerabilities (skips a database that does not answer)
+	@command -v npm >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES="nodejs npm"
+	$(PY) .ci/audit.py
 
 compose-test: $(VENV)/.installed ## Start docker-compose.yml for real on a Docker engine of its own; exit 77 if none can run here
 	$(PY) tests/compose/run.py
