@@ -181,7 +181,19 @@ class SeaweedFS(Service):
             # It stops its S3 gateway, filer and volume server in turn, flushing each (2-3 s).
             end_process(pid, timeout=30)
         self.pid_file.unlink(missing_ok=True)
-        if not wait_until(lambda: not port_is_open(self.port), timeout=5):
+        self.wait_until_ports_close()
+
+    def kill(self) -> None:
+        super().kill()
+        self.wait_until_ports_close()
+
+    def wait_until_ports_close(self) -> None:
+        """A killed Go process outlives its main thread for a moment, and its
+        sockets with it: a restart must not meet the dying server on its ports."""
+        ports = [self.port]
+        if self.ports_file.exists():
+            ports += json.loads(self.ports_file.read_text()).values()
+        if not wait_until(lambda: not any(port_is_open(port) for port in ports), timeout=10):
             raise ServiceError(f"something not started from {self.directory} still serves {self.url}")
 
     def data_dirs(self) -> list[Path]:
