@@ -1,5 +1,6 @@
 # The image for web, worker and beat in docker-compose.yml: small, non-root.
-FROM python:3.11.14-slim-bookworm
+# Python's latest 3.11 patch, pinned by version and digest (README, "With Docker").
+FROM python:3.11.16-slim-bookworm@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -12,6 +12,7 @@ from pathlib import Path
 
 REDIS_BINARY = "/usr/bin/redis-server"
 NGINX_BINARY = "/usr/sbin/nginx"
+OPENSSL_BINARY = "/usr/bin/openssl"
 
 
 def postgres_bin_dir() -> Path | None:
@@ -33,6 +34,8 @@ def missing_packages() -> list[str]:
         "redis-server": Path(REDIS_BINARY).exists(),
         # The load balancer of `make stack`.
         "nginx": Path(NGINX_BINARY).exists(),
+        # Certificates of the tests' own TLS servers (tests/support/tls.py).
+        "openssl": Path(OPENSSL_BINARY).exists(),
     }
     return [package for package, present in installed.items() if not present]
 

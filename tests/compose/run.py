@@ -2,15 +2,19 @@
 
 Starts Debian's dockerd with a data root, exec root, socket and pid file under
 .services/docker/ (stopped at the end by its pid, whatever happens), builds the
-project's image from the Dockerfile, brings the compose file up with
-`up --wait` (published ports moved to free loopback ports by override.yml),
-then does what a developer would and checks the answers.
+compose file's own images (the project's from the Dockerfile, the object
+store's and Redis' from project/deploy/), brings the file up with `up --wait`
+(published ports moved to free loopback ports by override.yml), then does what
+a developer would and checks the answers.
 
-This machine reaches no image registry, so the images the compose file names
-(and the Dockerfile's base) are replaced, only when the real image is not
-already present, by stand-ins built from Debian packages on a debootstrap base
-(tests/compose/standins/). They prove the compose wiring, the Dockerfile and
-the project running inside containers, not the upstream images themselves.
+This machine reaches no image registry, so the pinned images the compose file
+and those Dockerfiles name (name:version@sha256:digest) are replaced, only
+when the real image is not already present, by stand-ins built from Debian
+packages on a debootstrap base (tests/compose/standins/). A stand-in cannot
+carry the real digest: it is tagged name:version, and a generated override
+(and each build's FROM) names it so. They prove the compose wiring, the
+Dockerfiles and the project running inside containers (SeaweedFS from the
+locked wheel, Debian's Redis: the real servers), not the upstream base images.
 
 Exit status: 0 passed, 1 failed, 77 when the engine cannot start here at all
 (.ci/run reports that as skipped).
@@ -47,7 +51,8 @@ BASE_IMAGE = "broadsheet-standin/base:bookworm"
 STAND_IN_LABEL = "org.broadsheet.stand-in"
 # The repository part of each image the compose file or the Dockerfile names,
 # and the stand-in directory under standins/ that replaces it.
-STAND_INS = {"postgres": "postgres", "redis": "redis", "chrislusf/seaweedfs": "seaweedfs", "python": "python"}
+STAND_INS = {"postgres": "postgres", "python": "python", "debian": "debian"}
+STAND_IN_OVERRIDE = STATE / "stand-in-images.json"
 LONG_RUNNING = ["postgres", "redis-broker", "redis-cache", "s3", "web", "worker-high", "worker-low", "beat"]
 SMALL_PNG_SCRIPT = """
 import io
@@ -291,24 +296,29 @@ def stand_in_version(directory):
     return subprocess.run(["sha256sum"], input=digest.stdout, capture_output=True, text=True).stdout[:16]
 
 
-def stand_in_to_build(name):
-    """(name, directory, version) of the stand-in to build for an image, or None if none is needed."""
-    repository = name.rsplit(":", 1)[0]
-    labels = image_labels(name)
-    if labels is not None and STAND_IN_LABEL not in labels:
-        say(f"{name}: the real image is present and used")
+def without_digest(reference):
+    """python:3.11.16-slim-bookworm@sha256:... -> python:3.11.16-slim-bookworm, the stand-in's tag."""
+    return reference.split("@", 1)[0]
+
+
+def stand_in_to_build(reference):
+    """(tag, directory, version) of the stand-in to build for a pinned image, or None if none is needed."""
+    if image_labels(reference) is not None:
+        say(f"{reference}: the real image is present and used")
         return None
+    tag = without_digest(reference)
+    repository = tag.rsplit(":", 1)[0]
     if repository not in STAND_INS:
-        raise Failure(f"{name} is not present and has no stand-in in tests/compose/standins/")
+        raise Failure(f"{reference} is not present and has no stand-in in tests/compose/standins/")
     directory = HERE / "standins" / STAND_INS[repository]
     version = stand_in_version(directory)
-    if labels is not None and labels.get(STAND_IN_LABEL) == version:
-        say(f"{name}: stand-in (cached) from tests/compose/standins/{directory.name}")
+    if (image_labels(tag) or {}).get(STAND_IN_LABEL) == version:
+        say(f"{tag}: stand-in (cached) from tests/compose/standins/{directory.name}")
         return None
-    return name, directory, version
+    return tag, directory, version
 
 
-def build_stand_in(name, directory, version):
+def build_stand_in(tag, directory, version):
     started = time.monotonic()
     docker(
         "build",
@@ -316,46 +326,73 @@ def build_stand_in(name, directory, version):
         "--quiet",
         f"--label={STAND_IN_LABEL}={version}",
         "-t",
-        name,
+        tag,
         str(directory),
         capture=True,
     )
     say(
-        f"{name}: stand-in built from tests/compose/standins/{directory.name}"
+        f"{tag}: stand-in built from tests/compose/standins/{directory.name}"
         f" in {time.monotonic() - started:.0f} s"
     )
 
 
-def build_project_image():
+def dockerfile_base(dockerfile):
+    return re.search(r"^FROM\s+(\S+)", dockerfile.read_text(), re.MULTILINE).group(1)
+
+
+def build_project_image(image, context, dockerfile, substitutes):
+    """docker build of one of the compose file's own images; a base replaced by its
+    stand-in is named by its tag, since a stand-in cannot carry the real digest."""
+    text = dockerfile.read_text()
+    base = dockerfile_base(dockerfile)
+    text = text.replace(f"FROM {base}", f"FROM {substitutes.get(base, base)}", 1)
     started = time.monotonic()
-    docker("build", "--network=host", "--quiet", "-t", "broadsheet:local", ".", capture=True, timeout=900)
-    say(f"broadsheet:local built from the Dockerfile in {time.monotonic() - started:.0f} s")
+    docker(
+        "build", "--network=host", "--quiet", "-t", image, "-f", "-", str(context),
+        capture=True, timeout=900, input_text=text,
+    )  # fmt: skip
+    say(f"{image} built from {dockerfile.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.0f} s")
 
 
-def ensure_images(dockerfile_base, compose_images):
-    """The real images where present, else stand-ins tagged with the exact names; then the project's image.
+def ensure_images(model):
+    """The real pinned images where present, else stand-ins tagged name:version; then the
+    compose file's own images (web's, the object store's, Redis') on those bases.
 
-    The Dockerfile's base comes first and the project's image right after it,
-    while the other stand-ins build beside them. Returns the stand-ins' names.
+    Returns {pinned reference: stand-in tag} for every image a stand-in replaces.
     """
-    names = [dockerfile_base, *compose_images]
-    builds = {build[0]: build for build in map(stand_in_to_build, names) if build}
+    services = model["services"].values()
+    built = {
+        service["image"]: (
+            PROJECT_ROOT / service["build"]["context"],
+            PROJECT_ROOT / service["build"]["context"] / service["build"].get("dockerfile", "Dockerfile"),
+        )
+        for service in services
+        if "build" in service
+    }
+    pinned = sorted(
+        {service["image"] for service in services if "build" not in service}
+        | {dockerfile_base(dockerfile) for _, dockerfile in built.values()}
+    )
+    builds = [build for build in map(stand_in_to_build, pinned) if build]
     if builds:
         ensure_base_image()
-
-    def base_then_project():
-        if dockerfile_base in builds:
-            build_stand_in(*builds[dockerfile_base])
-        build_project_image()
-
     with ThreadPoolExecutor(max_workers=len(builds) + 1) as pool:
-        jobs = [pool.submit(base_then_project)]
-        jobs += [
-            pool.submit(build_stand_in, *build) for name, build in builds.items() if name != dockerfile_base
+        for job in [pool.submit(build_stand_in, *build) for build in builds]:
+            job.result()
+    substitutes = {
+        reference: without_digest(reference)
+        for reference in pinned
+        if STAND_IN_LABEL in (image_labels(without_digest(reference)) or {})
+        and image_labels(reference) is None
+    }
+    with ThreadPoolExecutor(max_workers=len(built)) as pool:
+        jobs = [
+            pool.submit(build_project_image, image, context, dockerfile, substitutes)
+            for image, (context, dockerfile) in built.items()
         ]
         for job in jobs:
             job.result()
-    return [name for name in names if STAND_IN_LABEL in (image_labels(name) or {})]
+    return substitutes
 
 
 # --- compose ------------------------------------------------------------------
@@ -404,8 +441,18 @@ class Stack:
     def compose(self, *args, **kwargs):
         return run([*self.base, *args], env=self.env, **kwargs)
 
-    def images(self):
-        return self.compose("config", "--images", capture=True).stdout.split()
+    def model(self):
+        return json.loads(self.compose("config", "--format", "json", capture=True).stdout)
+
+    def use_stand_ins(self, substitutes):
+        """An override naming each stand-in by its tag where the file pins a digest (JSON is YAML)."""
+        services = {
+            name: {"image": substitutes[service["image"]]}
+            for name, service in self.model()["services"].items()
+            if service.get("image") in substitutes
+        }
+        STAND_IN_OVERRIDE.write_text(json.dumps({"services": services}, indent=2))
+        self.base += ["-f", str(STAND_IN_OVERRIDE)]
 
     def container_ids(self):
         ids = {}
@@ -520,13 +567,30 @@ def check_object_store_keys(stack):
         "    except ClientError as error: return error.response['Error']['Code']\n"
         "print(json.dumps({'key': settings.AWS_ACCESS_KEY_ID,"
         " 'create_bucket': code(lambda: s3.create_bucket(Bucket='not-the-media-bucket')),"
-        " 'list_buckets': code(s3.list_buckets)}))"
+        " 'delete_bucket': code(lambda: s3.delete_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME))}))"
     )
     answers = json.loads(stack.manage("shell", "-c", probe).stdout.strip().splitlines()[-1])
     expect(answers["key"] == "broadsheet-app", "the app uses its own key, not the object store's admin key")
     expect(
-        answers["create_bucket"] == "AccessDenied" and answers["list_buckets"] == "AccessDenied",
-        f"the app's key cannot create or list buckets: {answers}",
+        answers["create_bucket"] == "AccessDenied" and answers["delete_bucket"] == "AccessDenied",
+        f"the app's key cannot create a bucket or delete its own: {answers}",
+    )
+
+
+def check_a_wrong_app_key_stops_the_start(stack):
+    """s3-bucket, which web and the workers wait for, refuses a config with the wrong secret in one line."""
+    wrong = {**stack.env, "BROADSHEET_S3_APP_SECRET": "not-the-app-secret"}
+    result = run(
+        [*stack.base, "run", "--rm", "--no-deps", "s3-bucket"],
+        env=wrong,
+        check=False,
+        capture=True,
+        timeout=180,
+    )
+    refusal = [line for line in (result.stdout + result.stderr).splitlines() if "S3 refuses the key" in line]
+    expect(
+        result.returncode != 0 and len(refusal) == 1 and "SignatureDoesNotMatch" in refusal[0],
+        f"a wrong app key stops s3-bucket with one line: {refusal[0] if refusal else result.stderr[-300:]}",
     )
 
 
@@ -576,9 +640,8 @@ def exercise():
         "this proves the compose wiring, the Dockerfile and the project inside containers,"
         " not the upstream images"
     )
-    with open(PROJECT_ROOT / "Dockerfile") as dockerfile:
-        base = re.search(r"^FROM\s+(\S+)", dockerfile.read(), re.MULTILINE).group(1)
-    stand_ins = ensure_images(base, sorted(set(stack.images()) - {"broadsheet:local"}))
+    substitutes = ensure_images(stack.model())
+    stack.use_stand_ins(substitutes)
     # What an interrupted earlier run left (a volume initialised with other secrets) goes first.
     stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
     started = time.monotonic()
@@ -590,6 +653,7 @@ def exercise():
         check_pages(stack)
         check_thumbnails(stack)
         check_object_store_keys(stack)
+        check_a_wrong_app_key_stops_the_start(stack)
         check_beat_runs_once(stack)
         check_second_up_is_idempotent(stack, stack.container_ids())
     except Exception:
@@ -597,7 +661,7 @@ def exercise():
         stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
         raise
     check_down_cleans_up(stack)
-    return stand_ins
+    return sorted(substitutes.values())
 
 
 def main():
