@@ -136,7 +136,7 @@ class SeaweedFS(Service):
             command += [f"-{part}.port={ports[part]}", f"-{part}.port.grpc={ports[part] + GRPC_OFFSET}"]
         command += [
             f"-s3.port={self.port}",
-            f"-s3.port.grpc={ports['s3']}",
+            f"-s3.port.grpc={ports['s3_grpc']}",
             f"-s3.config={self.identities_file}",
         ]
         # Only S3: no WebDAV, admin UI, IAM API, Iceberg or Lance endpoints.
@@ -152,14 +152,17 @@ class SeaweedFS(Service):
     def inner_ports(self) -> dict[str, int]:
         """The inner parts' ports of the last start, or new free ones for those now taken."""
         try:
-            ports = json.loads(self.ports_file.read_text())
+            kept = json.loads(self.ports_file.read_text())
         except (OSError, ValueError):
-            ports = {}
+            kept = {}
+        ports = {}
         for part in INNER_PARTS:
-            if part not in ports or port_is_open(ports[part]) or port_is_open(ports[part] + GRPC_OFFSET):
-                ports[part] = free_port_pair()
-        if "s3" not in ports or port_is_open(ports["s3"]):
-            ports["s3"] = free_port()
+            port = kept.get(part)
+            taken = port is None or port_is_open(port) or port_is_open(port + GRPC_OFFSET)
+            ports[part] = free_port_pair() if taken else port
+        # The S3 gateway's own gRPC port: its HTTP port is the service's.
+        port = kept.get("s3_grpc")
+        ports["s3_grpc"] = free_port() if port is None or port_is_open(port) else port
         self.ports_file.write_text(json.dumps(ports, indent=2))
         return ports
 
@@ -190,13 +193,17 @@ class SeaweedFS(Service):
     def wait_until_ports_close(self) -> None:
         """A killed Go process outlives its main thread for a moment, and its
         sockets with it: a restart must not meet the dying server on its ports."""
-        ports = [self.port]
+        ports = {self.port}
         if self.ports_file.exists():
-            ports += json.loads(self.ports_file.read_text()).values()
+            inner = json.loads(self.ports_file.read_text())
+            ports |= {inner.get("s3_grpc", self.port)}
+            ports |= {
+                inner[part] + offset for part in INNER_PARTS if part in inner for offset in (0, GRPC_OFFSET)
+            }
         if not wait_until(lambda: not any(port_is_open(port) for port in ports), timeout=10):
             raise ServiceError(f"something not started from {self.directory} still serves {self.url}")
         # SeaweedFS leaves its Unix sockets, named by port, in /tmp.
-        for port in {*ports, *(port + GRPC_OFFSET for port in ports)}:
+        for port in ports:
             for socket_file in SOCKETS_DIR.glob(f"seaweedfs-*-{port}.sock"):
                 socket_file.unlink(missing_ok=True)
 
