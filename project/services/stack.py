@@ -1,6 +1,6 @@
 """Broadsheet in its deployed shape, on loopback: nginx (project/deploy/nginx.conf)
 in front of two gunicorn app servers, PostgreSQL and its streaming replica (the
-readers' reads), the broker and cache Redis, s3rver, one Celery worker per
+readers' reads), the broker and cache Redis, SeaweedFS (S3), one Celery worker per
 queue and beat.
 
     python -m project.services.stack start    make stack: start (or reuse) everything
@@ -54,7 +54,7 @@ from .processes import (
 from .programs import NGINX_BINARY
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
 from .replica import PostgresReplica
-from .s3rver import S3rver
+from .seaweedfs import SeaweedFS
 from .table import services_lock
 
 STACK_DIR = SERVICES_DIR / "stack"
@@ -298,7 +298,7 @@ def components() -> dict[str, Service]:
         "redis-cache": RedisServer(
             "redis-cache", ports["redis-cache"], STACK_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
         ),
-        "s3": S3rver("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET,)),
+        "s3": SeaweedFS("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET,)),
         "postgres-replica": PostgresReplica(
             "postgres-replica",
             ports["postgres-replica"],
@@ -341,6 +341,8 @@ def prepare_database() -> None:
         "user.save()\n"
     )
     manage("shell", "--command", prepare)
+    # A wrong S3 key stops the start here, in one line, instead of failing uploads later.
+    manage("check_media_bucket")
     if not static_files_are_current():
         manage("collectstatic", "--no-input", "--verbosity", "0")
 
