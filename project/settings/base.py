@@ -98,6 +98,14 @@ REPLICA_WARNING_SECONDS = 60
 # How long a client reads the primary after it wrote (above the lag bound).
 REPLICA_READ_YOUR_WRITES_SECONDS = 2 * REPLICA_MAX_LAG_SECONDS
 
+# Migrations (apps/core/safe_migrations.py): a lock they wait for longer than
+# this is given up and the migration retried, so editors' saves queued behind
+# one wait at most this long per attempt; indexes on big tables are built
+# CONCURRENTLY and never block them at all.
+MIGRATION_LOCK_TIMEOUT_MS = 2000
+MIGRATION_LOCK_RETRIES = 10
+MIGRATION_LOCK_RETRY_PAUSE_SECONDS = 2
+
 # ---------------------------------------------------------------- templates
 
 TEMPLATES = [
