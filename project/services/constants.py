@@ -27,6 +27,9 @@ DB_NAME = DB_USER = DB_PASSWORD = "broadsheet"  # noqa: S105
 S3_ACCESS_KEY = S3_SECRET_KEY = "S3RVER"  # noqa: S105
 S3_BUCKET = "broadsheet-media"
 S3_TEST_BUCKET = "broadsheet-test"
+# Each bucket's mirror: a copy of every upload that deletes never reach (apps/images/mirror.py).
+S3_MIRROR_BUCKET = "broadsheet-media-mirror"
+S3_TEST_MIRROR_BUCKET = "broadsheet-test-mirror"
 S3_REGION = "us-east-1"
 
 
@@ -62,4 +65,6 @@ def service_urls() -> dict[str, str]:
         "S3_REGION": S3_REGION,
         "S3_BUCKET": S3_BUCKET,
         "S3_TEST_BUCKET": S3_TEST_BUCKET,
+        "S3_MIRROR_BUCKET": S3_MIRROR_BUCKET,
+        "S3_TEST_MIRROR_BUCKET": S3_TEST_MIRROR_BUCKET,
     }

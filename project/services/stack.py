@@ -29,6 +29,7 @@ from .constants import (
     PROJECT_ROOT,
     S3_ACCESS_KEY,
     S3_BUCKET,
+    S3_MIRROR_BUCKET,
     S3_REGION,
     S3_SECRET_KEY,
     SERVICES_DIR,
@@ -108,6 +109,7 @@ def deploy_config(ports: dict) -> dict:
         "CACHE_URL": f"redis://{HOST}:{ports['redis-cache']}/0",
         "CELERY_BROKER_URL": f"redis://{HOST}:{ports['redis-broker']}/0",
         "AWS_STORAGE_BUCKET_NAME": S3_BUCKET,
+        "AWS_MEDIA_MIRROR_BUCKET_NAME": S3_MIRROR_BUCKET,
         "AWS_S3_ENDPOINT_URL": http_url(ports["s3"]),
         "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
@@ -298,7 +300,7 @@ def components() -> dict[str, Service]:
         "redis-cache": RedisServer(
             "redis-cache", ports["redis-cache"], STACK_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
         ),
-        "s3": S3rver("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET,)),
+        "s3": S3rver("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET, S3_MIRROR_BUCKET)),
         "postgres-replica": PostgresReplica(
             "postgres-replica",
             ports["postgres-replica"],
