@@ -14,6 +14,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_BINARY = "/usr/bin/redis-server"
 NGINX_BINARY = "/usr/sbin/nginx"
+PGBACKREST_BINARY = "/usr/bin/pgbackrest"
 S3RVER_SCRIPT = PROJECT_ROOT / "node_modules" / "s3rver" / "bin" / "s3rver.js"
 
 
@@ -38,6 +39,8 @@ def missing_packages() -> list[str]:
         "npm": shutil.which("npm") is not None or S3RVER_SCRIPT.exists(),
         # The load balancer of `make stack`.
         "nginx": Path(NGINX_BINARY).exists(),
+        # WAL archiving and backups of `make stack`'s primary; `make restore-check`.
+        "pgbackrest": Path(PGBACKREST_BINARY).exists(),
     }
     return [package for package, present in installed.items() if not present]
 
