@@ -115,6 +115,9 @@ backup-info: ## The stack primary's backups (pgBackRest)
 restore-check: setup ## Restore the stack primary's latest backup and a point in time into scratch clusters, check them with Django
 	$(PY) -m tests.stack.restore_check
 
+migration-check: setup ## Migrations on a copy of the 1M bench database under readers and editors; writes docs/reliability.md
+	$(PY) -m tests.bench.migration
+
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input
 

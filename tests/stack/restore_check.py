@@ -34,7 +34,7 @@ from project.services import stack
 from project.services.postgres import PG_SYSTEM_USER, PostgreSQL, pg_binary
 from project.services.processes import ServiceError, free_port, run, running_as_root
 from tests.stack.harness import update_section
-from tests.support.documents import markdown_table, today
+from tests.support.documents import machine_load, markdown_table, today
 
 POSTS = int(os.environ.get("RESTORE_CHECK_POSTS", "300"))
 SCRATCH_DIR = stack.STACK_DIR / "restore-check"
@@ -117,6 +117,11 @@ def prepare_primary(primary):
         stack.manage("seed_demo", "--posts", str(POSTS), "--if-empty")
         psql(primary.url, "VACUUM ANALYZE")
     posts = int(psql(primary.url, "SELECT count(*) FROM blog_post"))
+    if "RESTORE_CHECK_POSTS" in os.environ and posts < POSTS:
+        raise ServiceError(
+            f"the stack's primary holds {posts:,} posts, not {POSTS:,}: measure on a stack whose"
+            " primary is empty (remove .services/stack/postgres*, or a fresh checkout)"
+        )
     return posts, not had_posts
 
 
@@ -211,7 +216,6 @@ def main():
 
 
 def write_report(*, posts, kind, size_bytes, backup_seconds, restores):
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     rows = [
         [f"{kind} backup", f"{backup_seconds:.1f}", "-", f"{size_bytes / 1024 / 1024:,.0f} MiB of data files"]
     ]
@@ -222,7 +226,7 @@ def write_report(*, posts, kind, size_bytes, backup_seconds, restores):
     body = f"""## Backups and restores at {posts:,} posts
 
 Written by `RESTORE_CHECK_POSTS={posts} make restore-check` (tests/stack/restore_check.py)
-on {today()}, load average {load} at the end ({os.cpu_count()} cores): pgBackRest
+on {today()}, on {machine_load()}: pgBackRest
 {run(["pgbackrest", "version"]).strip()}, zstd, two processes, repository on the local disk.
 Each restore goes into an empty scratch cluster, which then replays the archived WAL
 and starts; Django compares every table's row count, the published posts' checksum
