@@ -68,6 +68,21 @@ class S3rver(Service):
         if not self.is_up():
             raise ServiceError(f"s3rver did not start on {self.url}:\n{log_tail(self.log_file)}")
 
+    def configure(self) -> None:
+        """Buckets added since the server started (s3rver creates them only at
+        startup) are created now; s3rver checks no signature, so a plain PUT will do."""
+        for bucket in self.buckets:
+            try:
+                self._request("HEAD", bucket)
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise ServiceError(f"s3rver answered {error.code} for bucket {bucket}") from None
+                self._request("PUT", bucket)
+
+    def _request(self, method: str, bucket: str) -> None:
+        request = urllib.request.Request(f"{self.url}/{bucket}", method=method)  # noqa: S310 - loopback URLs
+        urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback URLs
+
     def stop(self) -> None:
         pid = self.pid()
         if pid is not None:
