@@ -178,7 +178,11 @@ def main():
     kind = "full" if seeded or not backups else "incr"
     say(f"{kind} backup of {posts:,} posts")
     backup_seconds = primary.backups.backup(kind)
-    size_bytes = primary.backups.backups()[-1]["info"]["size"]
+    newest_backup = primary.backups.backups()[-1]
+    size_bytes = newest_backup["info"]["size"]
+    # pgBackRest restores to a time from the newest backup that stopped before
+    # it, by whole seconds: the point must come later than that second.
+    time.sleep(max(0.0, newest_backup["timestamp"]["stop"] + 1.5 - time.time()))
 
     run_id = uuid.uuid4().hex[:8]
     before, after = f"restore-check-before-{run_id}", f"restore-check-after-{run_id}"
