@@ -79,11 +79,13 @@ class Migration(migrations.Migration):
     ]
 """
 
+# The visibility rule of Post.objects.published(), as the ORM writes it.
+PUBLISHED = "status = 'published' AND published_at <= now()"
 HOME_SQL = (
-    "SELECT id, title, slug, published_at FROM blog_post WHERE status = 'published'"
+    f"SELECT id, title, slug, published_at FROM blog_post WHERE {PUBLISHED}"  # noqa: S608 - constants
     " ORDER BY published_at DESC, id DESC LIMIT 20"
 )
-STORY_SQL = "SELECT * FROM blog_post WHERE slug = %s AND status = 'published'"
+STORY_SQL = f"SELECT * FROM blog_post WHERE slug = %s AND {PUBLISHED}"  # noqa: S608 - constants
 SAVE_SQL = "UPDATE blog_post SET title = title, last_modified = now() WHERE id = %s"
 
 
