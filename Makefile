@@ -15,7 +15,7 @@ LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
 .PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
         services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
-        compose-test scaling lock audit
+        compose-test scaling lock audit backup backup-info restore-check migration-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -119,6 +119,18 @@ soak: stack ## A long run sampling worker RSS and Redis memory (SOAK_SECONDS=600
 
 scaling: stack ## 1 and 2 app servers, reads on the primary or the replica (SCALING_SECONDS=20 each); writes docs/scaling.md
 	$(PY) -m tests.stack.scaling
+
+backup: ## A backup of the stack's primary by hand (BACKUP_TYPE=incr, or full or diff), with pgBackRest
+	$(PY) -m project.services.backups backup $${BACKUP_TYPE:-incr}
+
+backup-info: ## The stack primary's backups (pgBackRest)
+	$(PY) -m project.services.backups info
+
+restore-check: setup ## Restore the stack primary's latest backup and a point in time into scratch clusters, check them with Django
+	$(PY) -m tests.stack.restore_check
+
+migration-check: setup ## Migrations on a copy of the 1M bench database under readers and editors; writes docs/reliability.md
+	$(PY) -m tests.bench.migration
 
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input

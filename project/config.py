@@ -234,6 +234,7 @@ def read_deploy_config(config):
     settings["AWS_ACCESS_KEY_ID"] = config.optional("AWS_ACCESS_KEY_ID")
     settings["AWS_SECRET_ACCESS_KEY"] = config.optional("AWS_SECRET_ACCESS_KEY")
     settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
+    settings["AWS_MEDIA_MIRROR_BUCKET_NAME"] = config.optional("AWS_MEDIA_MIRROR_BUCKET_NAME")
     settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
     settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
     settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(

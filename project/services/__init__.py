@@ -6,6 +6,7 @@ development and tests; `python -m project.services --help` lists the commands.
     processes.py  waiting, ports, pids and daemons, shared with tests/support
     postgres.py, redis_server.py, seaweedfs.py   one class per kind of server
     replica.py    the hot standby of postgres.py's cluster (the read replica)
+    backups.py    pgBackRest: WAL archiving and backups of `make stack`'s primary
     table.py      the five services by name, and start/stop/reset under a lock
     __main__.py   the command line
     stack.py      `make stack`: nginx, two app servers, workers and beat on their own services

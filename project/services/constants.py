@@ -32,6 +32,9 @@ S3_ACCESS_KEY = "broadsheet-app"
 S3_SECRET_KEY = "broadsheet-app-local-only"  # noqa: S105
 S3_BUCKET = "broadsheet-media"
 S3_TEST_BUCKET = "broadsheet-test"
+# Each bucket's mirror: a copy of every upload that deletes never reach (apps/images/mirror.py).
+S3_MIRROR_BUCKET = "broadsheet-media-mirror"
+S3_TEST_MIRROR_BUCKET = "broadsheet-test-mirror"
 S3_REGION = "us-east-1"
 
 
@@ -67,4 +70,6 @@ def service_urls() -> dict[str, str]:
         "S3_REGION": S3_REGION,
         "S3_BUCKET": S3_BUCKET,
         "S3_TEST_BUCKET": S3_TEST_BUCKET,
+        "S3_MIRROR_BUCKET": S3_MIRROR_BUCKET,
+        "S3_TEST_MIRROR_BUCKET": S3_TEST_MIRROR_BUCKET,
     }

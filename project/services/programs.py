@@ -13,6 +13,7 @@ from pathlib import Path
 REDIS_BINARY = "/usr/bin/redis-server"
 NGINX_BINARY = "/usr/sbin/nginx"
 OPENSSL_BINARY = "/usr/bin/openssl"
+PGBACKREST_BINARY = "/usr/bin/pgbackrest"
 
 
 def postgres_bin_dir() -> Path | None:
@@ -36,6 +37,8 @@ def missing_packages() -> list[str]:
         "nginx": Path(NGINX_BINARY).exists(),
         # Certificates of the tests' own TLS servers (tests/support/tls.py).
         "openssl": Path(OPENSSL_BINARY).exists(),
+        # WAL archiving and backups of `make stack`'s primary; `make restore-check`.
+        "pgbackrest": Path(PGBACKREST_BINARY).exists(),
     }
     return [package for package, present in installed.items() if not present]
 

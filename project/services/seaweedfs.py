@@ -127,6 +127,13 @@ class SeaweedFS(Service):
         if not self.buckets_answer():
             raise ServiceError(f"SeaweedFS did not start on {self.url}:\n{log_tail(self.log_file)}")
 
+    def configure(self) -> None:
+        """A server started before a bucket was added (the media mirrors) knows neither
+        the bucket nor its identities, read once at startup: restart it, data kept."""
+        if self.pid() is not None and not self.buckets_answer():
+            self.stop()
+            self.start()
+
     def command(self, ports: dict[str, int]) -> list[str]:
         # Its logs in logs/ (glog writes them to /tmp otherwise), rotated and kept small.
         command = [str(WEED_BINARY), f"-logdir={self.logs_dir}", "-log_max_size_mb=10", "-log_max_files=3"]

@@ -29,6 +29,7 @@ from tests.support.deploy import EXAMPLE_CONFIG
 
 SERVICE_PORTS = {"postgres": 5432, "redis-broker": 6379, "redis-cache": 6379, "s3": 9000}
 MEDIA_BUCKET = "broadsheet-media"
+MIRROR_BUCKET = "broadsheet-media-mirror"
 
 
 MODEL = resolved_model()
@@ -135,10 +136,13 @@ def test_the_app_uses_a_bucket_scoped_key_never_the_admin_key():
     )
     assert APP_CONFIG["AWS_ACCESS_KEY_ID"] not in admin_keys
     assert APP_CONFIG["AWS_SECRET_ACCESS_KEY"] == SECRETS["BROADSHEET_S3_APP_SECRET"]
-    assert sorted(app_identity["actions"]) == [
-        f"{action}:{MEDIA_BUCKET}" for action in ["List", "Read", "Write"]
-    ]
+    assert sorted(app_identity["actions"]) == sorted(
+        f"{action}:{bucket}"
+        for action in ["List", "Read", "Write"]
+        for bucket in (MEDIA_BUCKET, MIRROR_BUCKET)
+    )
     assert APP_CONFIG["AWS_STORAGE_BUCKET_NAME"] == MEDIA_BUCKET
+    assert APP_CONFIG["AWS_MEDIA_MIRROR_BUCKET_NAME"] == MIRROR_BUCKET
     # Only the one-shot bucket service holds the admin secret.
     holders = [
         name

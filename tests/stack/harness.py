@@ -313,7 +313,7 @@ def machine_description():
     )
 
 
-SECTION_ORDER = ("load", "faults", "soak")
+SECTION_ORDER = ("load", "faults", "soak", "backups", "migrations")
 
 
 def update_section(name, body):
