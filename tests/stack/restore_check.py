@@ -230,7 +230,7 @@ def write_report(*, posts, kind, size_bytes, backup_seconds, restores):
     body = f"""## Backups and restores at {posts:,} posts
 
 Written by `RESTORE_CHECK_POSTS={posts} make restore-check` (tests/stack/restore_check.py)
-on {today()}, on {machine_load()}: pgBackRest
+on {today()}, on {machine_load()}:
 {run(["pgbackrest", "version"]).strip()}, zstd, two processes, repository on the local disk.
 Each restore goes into an empty scratch cluster, which then replays the archived WAL
 and starts; Django compares every table's row count, the published posts' checksum
