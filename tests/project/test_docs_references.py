@@ -10,10 +10,12 @@ What counts as a citation (inside backticks, the whole span):
 - `path::name`: the file defines `name` (a function, class or module-level
   name; `Class.method` for a method);
 - a dotted name under apps., project. or tests. (`apps.ops.health.check`);
+- `::name`: defined in the last module cited before it on the same line;
 - a bare `test_name`: defined in the last test module cited before it on the
   same line, or, with none, somewhere under tests/;
-- outside backticks, a relative Markdown link `[text](path#anchor)`: the file
-  exists and, with an anchor, has that heading or `<a id>`.
+- outside backticks, a repository path in running text (apps/blog/views.py),
+  and a relative Markdown link `[text](path#anchor)`: the file exists and,
+  with an anchor, has that heading or `<a id>`.
 
 A failure names the document, the line and what is missing, one per line, so
 whoever merges a branch that brings new citations can fix each at once."""
@@ -37,6 +39,9 @@ CODE_SPAN = re.compile(r"`([^`\n]+)`")
 PATH_CITATION = re.compile(r"^(?P<path>[\w.-]+(?:/[\w.*-]+)*/?)(?:::(?P<name>[\w.]+))?$")
 DOTTED_CITATION = re.compile(r"^(?:apps|project|tests)(?:\.\w+)+$")
 BARE_TEST_NAME = re.compile(r"^test_\w+$")
+MEMBER_CITATION = re.compile(r"^::[\w.]+$")
+# apps/replicas/router.py in running text: a folder, slashes, ending on a word or a slash.
+PROSE_PATH = re.compile(r"(?<![\w/.:@~-])([\w.-]+/[\w./-]*[\w/])")
 # [text](target): not images' or absolute URLs, not in-page anchors alone.
 RELATIVE_LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s]+)\)")
 
@@ -87,7 +92,8 @@ def anchors_of(path):
     text = path.read_text()
     anchors = set(re.findall(r'<a id="([^"]+)"', text))
     for heading in re.findall(r"^#+\s+(.+?)\s*$", text, flags=re.MULTILINE):
-        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        shown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link shows its text
+        slug = re.sub(r"[^\w\- ]", "", shown.lower()).replace(" ", "-")
         anchors.add(slug)
     return anchors
 
@@ -144,40 +150,55 @@ def check_link(document, target):
     return None
 
 
+def span_problem(span, tests_prefix, cited):
+    """Why the citation in one code span is missing, or None (also when it cites nothing).
+
+    `cited` holds the line's last cited module ("module") and test module
+    ("test_module"), which a later `::name` or bare `test_name` refers to."""
+    path_citation = PATH_CITATION.match(span)
+    if path_citation and ("/" in span or "::" in span or span in top_level_entries()):
+        path, name = path_citation["path"], path_citation["name"]
+        if tests_prefix and name and name.startswith("test_") and not path.startswith(tests_prefix):
+            path = tests_prefix + path
+        elif path.split("/", 1)[0] not in top_level_entries():
+            return None  # `posts/2026/12/merger.jpg`: a name in the bucket, not in the repository
+        if path.endswith(".py"):
+            cited["module"] = path
+            if re.search(r"(^|/)test_\w+\.py$", path):
+                cited["test_module"] = path
+        return check_name(path, name) if name else check_path(path)
+    if DOTTED_CITATION.match(span):
+        return check_dotted(span)
+    if MEMBER_CITATION.match(span):
+        module = cited.get("module")
+        return check_name(module, span[2:]) if module else "no module cited before it on the line"
+    if BARE_TEST_NAME.match(span):
+        if cited.get("test_module"):
+            return check_name(cited["test_module"], span)
+        return None if span in every_test_name() else f"no test named {span} under tests/"
+    return None
+
+
 def citation_problems(document, text):
     """One `document:line: problem` string for each citation that does not exist."""
     problems = []
     tests_prefix = TEST_RELATIVE_DOCUMENTS.get(document)
     for line_number, line in enumerate(text.splitlines(), start=1):
-        cited_test_module = None
+        cited = {}
         for span in CODE_SPAN.findall(line):
-            span = span.strip()
-            problem = None
-            path_citation = PATH_CITATION.match(span)
-            if path_citation and "/" not in span and "::" not in span and span not in top_level_entries():
-                path_citation = None  # a bare word such as `base.py`: shorthand, not a path
-            if path_citation:
-                path, name = path_citation["path"], path_citation["name"]
-                if tests_prefix and name and name.startswith("test_") and not path.startswith(tests_prefix):
-                    path = tests_prefix + path
-                elif path.split("/", 1)[0] not in top_level_entries():
-                    continue
-                problem = check_name(path, name) if name else check_path(path)
-                if re.search(r"(^|/)test_\w+\.py$", path):
-                    cited_test_module = path
-            elif DOTTED_CITATION.match(span):
-                problem = check_dotted(span)
-            elif BARE_TEST_NAME.match(span):
-                if cited_test_module:
-                    problem = check_name(cited_test_module, span)
-                elif span not in every_test_name():
-                    problem = f"no test named {span} under tests/"
+            problem = span_problem(span.strip(), tests_prefix, cited)
             if problem:
-                problems.append(f"{document}:{line_number}: `{span}`: {problem}")
-        for target in RELATIVE_LINK.findall(CODE_SPAN.sub("", line)):
+                problems.append(f"{document}:{line_number}: `{span.strip()}`: {problem}")
+        prose = CODE_SPAN.sub("", line)
+        for target in RELATIVE_LINK.findall(prose):
             problem = check_link(document, target)
             if problem:
                 problems.append(f"{document}:{line_number}: {problem}")
+        for path in PROSE_PATH.findall(RELATIVE_LINK.sub("]", prose)):
+            if path.split("/", 1)[0] in top_level_entries():
+                problem = check_path(path)
+                if problem:
+                    problems.append(f"{document}:{line_number}: {path}: {problem}")
     return problems
 
 
@@ -191,6 +212,8 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "Stale: `apps/blog/gone.py` `apps/blog/querysets.py::gone` `apps.blog.querysets.Gone`\n"
         "`tests/project/test_config.py` `test_no_module_under_tests_imports_a_test_module`\n"
         "[a](missing.md) [b](architecture.md#no-such-heading)\n"
+        "Prose: apps/blog/querysets.py, apps/blog/gone.py (stale); https://example.com/apps/x is no path\n"
+        "paths; `tests/project/test_config.py` `::gone`, `::test_optional_key_falls_back_to_the_default`.\n"
     )
     assert citation_problems("docs/example.md", text) == [
         "docs/example.md:4: `apps/blog/gone.py`: no such path apps/blog/gone.py",
@@ -201,6 +224,8 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "docs/example.md:6: link to missing.md: no such file docs/missing.md",
         "docs/example.md:6: link to architecture.md#no-such-heading: "
         "docs/architecture.md has no anchor #no-such-heading",
+        "docs/example.md:7: apps/blog/gone.py: no such path apps/blog/gone.py",
+        "docs/example.md:8: `::gone`: tests/project/test_config.py defines no gone",
     ]
 
 
