@@ -11,6 +11,8 @@ What counts as a citation (inside backticks, the whole span):
   name; `Class.method` for a method);
 - a dotted name under apps., project. or tests. (`apps.ops.health.check`);
 - `::name`: defined in the last module cited before it on the same line;
+- `name` in `path.py` (`KeysetPage` in `apps/core/pagination.py`): the module
+  defines, imports or assigns it somewhere (a method's name will do);
 - a bare `test_name`: defined in the last test module cited before it on the
   same line, or, with none, somewhere under tests/;
 - outside backticks, a repository path in running text (apps/blog/views.py),
@@ -40,6 +42,8 @@ PATH_CITATION = re.compile(r"^(?P<path>[\w.-]+(?:/[\w.*-]+)*/?)(?:::(?P<name>[\w
 DOTTED_CITATION = re.compile(r"^(?:apps|project|tests)(?:\.\w+)+$")
 BARE_TEST_NAME = re.compile(r"^test_\w+$")
 MEMBER_CITATION = re.compile(r"^::[\w.]+$")
+# `KeysetPage` in `apps/core/pagination.py`, `wait_for_replicas()` in `apps/replicas/health.py`.
+NAME_IN_MODULE = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?` in `((?:apps|project|tests)/[\w/]+\.py)`")
 # apps/replicas/router.py in running text: a folder, slashes, ending on a word or a slash.
 PROSE_PATH = re.compile(r"(?<![\w/.:@~-])([\w.-]+/[\w./-]*[\w/])")
 # [text](target): not images' or absolute URLs, not in-page anchors alone.
@@ -74,6 +78,20 @@ def defined_names(path):
                 if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
             )
     return names
+
+
+@cache
+def bound_names(path):
+    """Every name a module binds anywhere: definitions, methods, imports, assignments."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names | defined_names(path)
 
 
 @cache
@@ -189,6 +207,12 @@ def citation_problems(document, text):
             problem = span_problem(span.strip(), tests_prefix, cited)
             if problem:
                 problems.append(f"{document}:{line_number}: `{span.strip()}`: {problem}")
+        for name, path in NAME_IN_MODULE.findall(line):
+            problem = check_path(path) or (
+                None if name in bound_names(PROJECT_ROOT / path) else f"{path} has no {name}"
+            )
+            if problem:
+                problems.append(f"{document}:{line_number}: `{name}` in `{path}`: {problem}")
         prose = CODE_SPAN.sub("", line)
         for target in RELATIVE_LINK.findall(prose):
             problem = check_link(document, target)
@@ -214,6 +238,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "[a](missing.md) [b](architecture.md#no-such-heading)\n"
         "Prose: apps/blog/querysets.py, apps/blog/gone.py (stale); https://example.com/apps/x is no path\n"
         "paths; `tests/project/test_config.py` `::gone`, `::test_optional_key_falls_back_to_the_default`.\n"
+        "`KeysetPage` in `apps/core/pagination.py`, `Gone()` in `apps/core/pagination.py`\n"
     )
     assert citation_problems("docs/example.md", text) == [
         "docs/example.md:4: `apps/blog/gone.py`: no such path apps/blog/gone.py",
@@ -226,6 +251,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "docs/architecture.md has no anchor #no-such-heading",
         "docs/example.md:7: apps/blog/gone.py: no such path apps/blog/gone.py",
         "docs/example.md:8: `::gone`: tests/project/test_config.py defines no gone",
+        "docs/example.md:9: `Gone` in `apps/core/pagination.py`: apps/core/pagination.py has no Gone",
     ]
 
 
