@@ -1,5 +1,6 @@
 # The image for web, worker and beat in docker-compose.yml: small, non-root.
-FROM python:3.11.14-slim-bookworm
+# Python's latest 3.11 patch, pinned by version and digest (README, "With Docker").
+FROM python:3.11.16-slim-bookworm@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,7 +13,8 @@ RUN groupadd --system broadsheet && useradd --system --gid broadsheet --home-dir
 
 WORKDIR /app
 COPY requirements/ requirements/
-RUN pip install -r requirements/deploy.txt
+# Every package pinned with its hashes (requirements/deploy.txt, `make lock`).
+RUN pip install --require-hashes --no-deps -r requirements/deploy.txt
 
 COPY --chown=broadsheet:broadsheet . .
 # collectstatic opens no connection, but deploy settings refuse the example's

@@ -9,15 +9,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 DEMO_POSTS ?= 3000
+# Each lock after the ones it is constrained by (the `-c` lines of its .in).
+LOCK_ORDER := base deploy compose s3 dev
+LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
 .PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
         services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
-        compose-test scaling
+        compose-test scaling lock audit backup backup-info restore-check migration-check
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
 
 run: setup demo-data local-admin ## Set everything up, then run web, worker and beat in the foreground (Ctrl-C stops all)
+	$(MANAGE) check_media_bucket
 	$(PY) -m project.devserver
 
 test: setup browser-packages ## Run the test suite with coverage against real Postgres, Redis and S3
@@ -37,12 +41,12 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 bench: setup bench-packages ## Benchmarks side by side with their baselines; writes docs/performance.md
 	$(PY) -m tests.bench
 
-lighthouse: setup browser-packages ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
+lighthouse: setup browser-packages node_modules/.installed ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
 	$(PY) -m tests.bench.lighthouse
 
-setup: system-packages $(VENV)/.installed node_modules/.installed project/settings/local.py services migrate ## Install and start everything the site needs
+setup: system-packages $(VENV)/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
-system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, Node), if missing
+system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, nginx), if missing
 	@missing="$$($(PYTHON_BIN) project/services/programs.py) $(EXTRA_PACKAGES)"; \
 	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -59,21 +63,31 @@ browser-packages: ## Install Debian's chromium for the browser tests, if missing
 bench-packages: ## Install Debian's wrk for the benchmarks, if missing
 	@command -v wrk >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=wrk
 
-$(VENV)/.installed: requirements/base.txt requirements/deploy.txt requirements/dev.txt requirements/compose.txt
+# dev.txt holds every package of the virtualenv, each pinned with its hashes:
+# pip refuses anything else (--require-hashes), and --no-deps because the lock
+# already lists every dependency. pip itself is the one Debian's venv ships.
+$(VENV)/.installed: $(LOCKS)
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt
-	$(PY) -m pip install --quiet --require-hashes -r requirements/compose.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	touch $@
 
+lock: $(VENV)/.installed ## Compile requirements/*.in into hashed *.txt locks (UPGRADE=1 also upgrades the pins)
+	@for name in $(LOCK_ORDER); do \
+	  $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	    --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	    requirements/$$name.in --output-file requirements/$$name.txt; \
+	done
+
+# Node only for Lighthouse (make lighthouse): exactly what package-lock.json pins.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES="nodejs npm"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 project/settings/local.py:
 	cp -n project/settings/local.py.example $@
 
-services: $(VENV)/.installed node_modules/.installed ## Start Postgres and its replica, Redis (broker and cache) and the S3 endpoint (idempotent)
+services: $(VENV)/.installed ## Start Postgres and its replica, Redis (broker and cache) and the S3 server (idempotent)
 	$(PY) -m project.services start
 
 services-stop: ## Stop the project's services
@@ -106,6 +120,18 @@ soak: stack ## A long run sampling worker RSS and Redis memory (SOAK_SECONDS=600
 scaling: stack ## 1 and 2 app servers, reads on the primary or the replica (SCALING_SECONDS=20 each); writes docs/scaling.md
 	$(PY) -m tests.stack.scaling
 
+backup: ## A backup of the stack's primary by hand (BACKUP_TYPE=incr, or full or diff), with pgBackRest
+	$(PY) -m project.services.backups backup $${BACKUP_TYPE:-incr}
+
+backup-info: ## The stack primary's backups (pgBackRest)
+	$(PY) -m project.services.backups info
+
+restore-check: setup ## Restore the stack primary's latest backup and a point in time into scratch clusters, check them with Django
+	$(PY) -m tests.stack.restore_check
+
+migration-check: setup ## Migrations on a copy of the 1M bench database under readers and editors; writes docs/reliability.md
+	$(PY) -m tests.bench.migration
+
 migrate: ## Apply database migrations
 	$(MANAGE) migrate --no-input
 
@@ -114,6 +140,10 @@ demo-data: ## Load demo posts once (DEMO_POSTS=3000); skipped when posts exist
 
 local-admin: ## Create the local admin account (admin / admin) if missing, and print it
 	$(MANAGE) ensure_local_admin
+
+audit: $(VENV)/.installed ## Check the locked Python and npm packages for known vulnerabilities (skips a database that does not answer)
+	@command -v npm >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES="nodejs npm"
+	$(PY) .ci/audit.py
 
 compose-test: $(VENV)/.installed ## Start docker-compose.yml for real on a Docker engine of its own; exit 77 if none can run here
 	$(PY) -m tests.compose.run

@@ -10,7 +10,9 @@ import ipaddress
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import dj_database_url
 
 # How config.json.example's secrets begin: a copied example must not sign real
 # sessions or open the operators' health report.
@@ -48,6 +50,7 @@ CONFIG_KEYS = (
     Key("AWS_ACCESS_KEY_ID", OPTIONAL),
     Key("AWS_SECRET_ACCESS_KEY", OPTIONAL),
     Key("AWS_S3_CUSTOM_DOMAIN", OPTIONAL),
+    Key("AWS_MEDIA_MIRROR_BUCKET_NAME", OPTIONAL),
     Key("CSRF_TRUSTED_ORIGINS", OPTIONAL, list, []),
     Key("TRUSTED_PROXIES", OPTIONAL, list, []),
     Key("HEALTHZ_DETAIL_TOKEN", OPTIONAL),
@@ -134,22 +137,90 @@ class Config:
         return value
 
 
+# libpq options naming a file: a missing one is refused when the config is read,
+# not at the first connection ("system" is libpq's own store of root certificates).
+DATABASE_FILE_OPTIONS = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "passfile")
+
+
 def database_from_url(url, **extra):
-    """Turn postgres://user:password@host:port/name into a DATABASES entry."""
+    """Turn postgres://user:password@host:port/name?option=value into a DATABASES entry.
+
+    dj-database-url parses it; every query option is a libpq connection
+    parameter (sslmode, sslrootcert, connect_timeout, application_name,
+    options, ...) and reaches the connection through OPTIONS, over extra's.
+    An option libpq does not know is refused, naming it.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
         raise ConfigError(
             f"database URL must look like postgres://user:password@host:port/name, got {parts.scheme}://…"
         )
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        **extra,
+    try:
+        entry = dj_database_url.parse(url)
+    except ValueError as error:
+        raise ConfigError(f"cannot be parsed: {error}") from None
+    url_options = entry.pop("OPTIONS", {})
+    for name, value in url_options.items():
+        check_database_option(name, value)
+    options = {**extra.pop("OPTIONS", {}), **url_options}
+    # dj-database-url's own defaults (CONN_MAX_AGE=0, ...) give way to extra's.
+    entry = {key: entry[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST")} | {
+        "PORT": str(entry["PORT"])
     }
+    return {**entry, **({"OPTIONS": options} if options else {}), **extra}
+
+
+def check_database_option(name, value):
+    """Refuse a query option libpq would reject at the first connection, or a missing file."""
+    from psycopg2 import ProgrammingError
+    from psycopg2.extensions import parse_dsn
+
+    if isinstance(value, list):
+        raise ConfigError(f'option "{name}" is given more than once')
+    try:
+        # libpq's own parser knows every connection parameter of the installed version.
+        parse_dsn(f"{name}=x")
+    except ProgrammingError:
+        raise ConfigError(f'unknown option "{name}" (not a libpq connection parameter)') from None
+    if name in DATABASE_FILE_OPTIONS and value != "system" and not Path(str(value)).exists():
+        raise ConfigError(f'option "{name}" names a file that does not exist: {value}')
+
+
+# The options a Redis URL may carry. rediss:// always verifies the server's
+# certificate and host name (redis-py and kombu alike): ssl_cert_reqs=required
+# is added when absent, and nothing may turn the checks off.
+REDIS_TLS_FILE_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile")
+REDIS_CHECKS_THAT_STAY_ON = {"ssl_cert_reqs": "required", "ssl_check_hostname": "true"}
+
+
+def redis_url_from(config, key):
+    """The key's redis:// or rediss:// URL, with certificate checks made explicit."""
+    url = config.read(key)
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(
+            f'{config.source_name}: key "{key}" must look like redis://host:port/db or '
+            f"rediss://host:port/db, got {parts.scheme}://…"
+        )
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for name, value in options.items():
+        if parts.scheme == "rediss" and name in REDIS_CHECKS_THAT_STAY_ON:
+            if value.lower() != REDIS_CHECKS_THAT_STAY_ON[name]:
+                raise ConfigError(
+                    f'{config.source_name}: key "{key}": option "{name}={value}" would turn certificate '
+                    "checks off; rediss:// always verifies the server"
+                )
+        elif parts.scheme == "rediss" and name in REDIS_TLS_FILE_OPTIONS:
+            if not Path(value).exists():
+                raise ConfigError(
+                    f'{config.source_name}: key "{key}": option "{name}" names a file that does not exist: '
+                    f"{value}"
+                )
+        else:
+            raise ConfigError(f'{config.source_name}: key "{key}": unknown option "{name}"')
+    if parts.scheme == "rediss":
+        options = {"ssl_cert_reqs": "required", **options}
+    return urlunsplit(parts._replace(query=urlencode(options)))
 
 
 def refuse_placeholder(config, key, value):
@@ -212,13 +283,18 @@ def read_deploy_config(config):
         config, "HEALTHZ_DETAIL_TOKEN", settings["HEALTHZ_DETAIL_TOKEN"]
     )
     settings["SITE_URL"] = site_url_from(config)
+    settings["CACHE_URL"] = redis_url_from(config, "CACHE_URL")
+    settings["CELERY_BROKER_URL"] = redis_url_from(config, "CELERY_BROKER_URL")
     settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
     settings["REPLICA_MAX_LAG_SECONDS"] = settings.pop("DATABASE_REPLICA_MAX_LAG_SECONDS")
 
     conn_max_age = settings.pop("DATABASE_CONN_MAX_AGE")
-    settings["DATABASE"] = database_from_url(
-        settings.pop("DATABASE_URL"), CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True
-    )
+    try:
+        settings["DATABASE"] = database_from_url(
+            settings.pop("DATABASE_URL"), CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True
+        )
+    except ConfigError as error:
+        raise ConfigError(f'{config.source_name}: key "DATABASE_URL": {error}') from None
     settings["DATABASE_REPLICAS"] = replica_databases(
         config.source_name, settings.pop("DATABASE_REPLICA_URLS"), conn_max_age
     )

@@ -4,13 +4,20 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from storages.backends.s3 import S3Storage
 
+from .mirror import mirror_upload
 from .storage_errors import STORAGE_ERRORS
 
 
 class MediaStorage(S3Storage):
-    """Uploads on S3 or any S3-compatible server, with stable public URLs."""
+    """Uploads on S3 or any S3-compatible server, with stable public URLs.
 
-    def __init__(self, **settings):
+    mirrored=True (the uploads' storage, not the thumbnails', which can be made
+    again) copies each saved object into the mirror bucket (apps/images/mirror.py).
+    An option, not a subclass: easy-thumbnails tells storages apart by class,
+    and its records of thumbnails must match whichever storage looks them up."""
+
+    def __init__(self, mirrored=False, **settings):
+        self.mirrored = mirrored
         # client_config replaces django-storages' own addressing and signature
         # options, so path-style addressing and s3v4 are set here together.
         # boto3 1.36+ checksums every request by default; several S3-compatible
@@ -28,6 +35,12 @@ class MediaStorage(S3Storage):
             ),
         )
         super().__init__(**settings)
+
+    def _save(self, name, content):
+        saved_name = super()._save(name, content)
+        if self.mirrored:
+            mirror_upload(self, saved_name)
+        return saved_name
 
     def name_from_url(self, url):
         """The object name behind one of this storage's public URLs, or None."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import project.celery  # noqa: F401 - the app shared_task binds to, loaded with the tasks
 
-from . import cleanup, sweep, thumbnails
+from . import cleanup, mirror, sweep, thumbnails
 from .storage_errors import STORAGE_ERRORS
 
 RETRIED_ON_STORAGE_ERRORS = {
@@ -43,9 +43,15 @@ def regenerate_thumbnails(model_label, pk, image_field, force=False):
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def remove_unreferenced_images():
-    """Beat, daily: delete stored images no row references, after a grace period."""
+    """Beat, daily: copy into the mirror bucket what it lacks, then delete stored
+    images no row references, after a grace period and within the cleanup's limits."""
+    mirror.sync_mirror(cleanup.upload_prefixes())
     grace = timedelta(seconds=settings.IMAGES_ORPHAN_GRACE_SECONDS)
-    cleanup.remove_unreferenced_images(uploaded_before=timezone.now() - grace)
+    try:
+        cleanup.remove_unreferenced_images(uploaded_before=timezone.now() - grace)
+    except cleanup.CleanupRefused:
+        # Logged with its reason; running again tomorrow is the retry.
+        return
 
 
 @shared_task(acks_late=True, soft_time_limit=20, time_limit=30)

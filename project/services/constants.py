@@ -21,12 +21,20 @@ REDIS_BROKER_PORT = int(os.environ.get("BROADSHEET_REDIS_BROKER_PORT", "56379"))
 REDIS_CACHE_PORT = int(os.environ.get("BROADSHEET_REDIS_CACHE_PORT", "56380"))
 S3_PORT = int(os.environ.get("BROADSHEET_S3_PORT", "59000"))
 
-# Credentials of loopback-only development services, not secrets. S3RVER is
-# the only access key that s3rver knows.
+# Credentials of loopback-only development services, not secrets. The S3
+# server checks every request's signature against its identities
+# (project/services/seaweedfs.py): the admin key creates the buckets and
+# nothing else uses it; settings get only the app's key, limited to its buckets.
 DB_NAME = DB_USER = DB_PASSWORD = "broadsheet"  # noqa: S105
-S3_ACCESS_KEY = S3_SECRET_KEY = "S3RVER"  # noqa: S105
+S3_ADMIN_ACCESS_KEY = "broadsheet-admin"
+S3_ADMIN_SECRET_KEY = "broadsheet-admin-local-only"  # noqa: S105
+S3_ACCESS_KEY = "broadsheet-app"
+S3_SECRET_KEY = "broadsheet-app-local-only"  # noqa: S105
 S3_BUCKET = "broadsheet-media"
 S3_TEST_BUCKET = "broadsheet-test"
+# Each bucket's mirror: a copy of every upload that deletes never reach (apps/images/mirror.py).
+S3_MIRROR_BUCKET = "broadsheet-media-mirror"
+S3_TEST_MIRROR_BUCKET = "broadsheet-test-mirror"
 S3_REGION = "us-east-1"
 
 
@@ -62,4 +70,6 @@ def service_urls() -> dict[str, str]:
         "S3_REGION": S3_REGION,
         "S3_BUCKET": S3_BUCKET,
         "S3_TEST_BUCKET": S3_TEST_BUCKET,
+        "S3_MIRROR_BUCKET": S3_MIRROR_BUCKET,
+        "S3_TEST_MIRROR_BUCKET": S3_TEST_MIRROR_BUCKET,
     }

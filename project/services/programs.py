@@ -7,14 +7,13 @@ the standard library only and imports nothing from the project: importing the
 `project` package would load Celery.
 """
 
-import shutil
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_BINARY = "/usr/bin/redis-server"
 NGINX_BINARY = "/usr/sbin/nginx"
-S3RVER_SCRIPT = PROJECT_ROOT / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+OPENSSL_BINARY = "/usr/bin/openssl"
+PGBACKREST_BINARY = "/usr/bin/pgbackrest"
 
 
 def postgres_bin_dir() -> Path | None:
@@ -34,10 +33,12 @@ def missing_packages() -> list[str]:
     installed = {
         "postgresql": postgres_bin_dir() is not None,
         "redis-server": Path(REDIS_BINARY).exists(),
-        "nodejs": shutil.which("node") is not None,
-        "npm": shutil.which("npm") is not None or S3RVER_SCRIPT.exists(),
         # The load balancer of `make stack`.
         "nginx": Path(NGINX_BINARY).exists(),
+        # Certificates of the tests' own TLS servers (tests/support/tls.py).
+        "openssl": Path(OPENSSL_BINARY).exists(),
+        # WAL archiving and backups of `make stack`'s primary; `make restore-check`.
+        "pgbackrest": Path(PGBACKREST_BINARY).exists(),
     }
     return [package for package, present in installed.items() if not present]
 

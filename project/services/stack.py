@@ -1,7 +1,8 @@
 """Broadsheet in its deployed shape, on loopback: nginx (project/deploy/nginx.conf)
 in front of two gunicorn app servers, PostgreSQL and its streaming replica (the
-readers' reads), the broker and cache Redis, s3rver, one Celery worker per
-queue and beat.
+readers' reads), the broker and cache Redis, SeaweedFS (S3), one Celery worker per
+queue and beat; pgBackRest archives the primary's WAL and a `backups` process
+takes its full and incremental backups (project/services/backups.py).
 
     python -m project.services.stack start    make stack: start (or reuse) everything
     python -m project.services.stack stop     make stack-stop
@@ -23,19 +24,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .backups import ArchivedPostgreSQL
 from .base import Service
 from .constants import (
     HOST,
     PROJECT_ROOT,
     S3_ACCESS_KEY,
     S3_BUCKET,
+    S3_MIRROR_BUCKET,
     S3_REGION,
     S3_SECRET_KEY,
     SERVICES_DIR,
     database_url,
     http_url,
 )
-from .postgres import PostgreSQL
 from .processes import (
     ServiceError,
     answers_http,
@@ -54,7 +56,7 @@ from .processes import (
 from .programs import NGINX_BINARY
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
 from .replica import PostgresReplica
-from .s3rver import S3rver
+from .seaweedfs import SeaweedFS
 from .table import services_lock
 
 STACK_DIR = SERVICES_DIR / "stack"
@@ -108,6 +110,7 @@ def deploy_config(ports: dict) -> dict:
         "CACHE_URL": f"redis://{HOST}:{ports['redis-cache']}/0",
         "CELERY_BROKER_URL": f"redis://{HOST}:{ports['redis-broker']}/0",
         "AWS_STORAGE_BUCKET_NAME": S3_BUCKET,
+        "AWS_MEDIA_MIRROR_BUCKET_NAME": S3_MIRROR_BUCKET,
         "AWS_S3_ENDPOINT_URL": http_url(ports["s3"]),
         "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
@@ -286,10 +289,17 @@ def celery_beat() -> StackProcess:
     return StackProcess("beat", command, b"celery", ready_line="beat: Starting")
 
 
+def backup_scheduler() -> StackProcess:
+    """Full and incremental backups of the primary on their schedule."""
+    command = [sys.executable, "-m", "project.services.backups", "schedule"]
+    return StackProcess("backups", command, b"project.services.backups", ready_line="backups: scheduling")
+
+
 def components() -> dict[str, Service]:
     """Every part of the stack by name, in start order."""
     ports = load_state()["ports"]
-    primary = PostgreSQL("postgres", ports["postgres"], STACK_DIR / "postgres")
+    # Its WAL archived and backed up by pgBackRest (project/services/backups.py).
+    primary = ArchivedPostgreSQL("postgres", ports["postgres"], STACK_DIR / "postgres")
     return {
         "postgres": primary,
         "redis-broker": RedisServer(
@@ -298,7 +308,7 @@ def components() -> dict[str, Service]:
         "redis-cache": RedisServer(
             "redis-cache", ports["redis-cache"], STACK_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
         ),
-        "s3": S3rver("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET,)),
+        "s3": SeaweedFS("s3", ports["s3"], STACK_DIR / "s3", (S3_BUCKET, S3_MIRROR_BUCKET)),
         "postgres-replica": PostgresReplica(
             "postgres-replica",
             ports["postgres-replica"],
@@ -306,6 +316,7 @@ def components() -> dict[str, Service]:
             primary,
             REPLICATION_SLOT,
         ),
+        "backups": backup_scheduler(),
         **{f"worker-{queue}": celery_worker(queue) for queue in WORKER_QUEUES},
         "beat": celery_beat(),
         **{name: AppServer(name, ports[name]) for name in APP_SERVERS},
@@ -341,6 +352,8 @@ def prepare_database() -> None:
         "user.save()\n"
     )
     manage("shell", "--command", prepare)
+    # A wrong S3 key stops the start here, in one line, instead of failing uploads later.
+    manage("check_media_bucket")
     if not static_files_are_current():
         manage("collectstatic", "--no-input", "--verbosity", "0")
 
@@ -354,13 +367,18 @@ def complete_config(ports: dict) -> None:
         CONFIG_FILE.write_text(json.dumps(completed, indent=2))
 
 
+def ensure_config() -> None:
+    """config.json of the deploy settings: written once, completed with newer keys."""
+    state = load_state()
+    if not CONFIG_FILE.exists():
+        CONFIG_FILE.write_text(json.dumps(deploy_config(state["ports"]), indent=2))
+        CONFIG_FILE.chmod(0o600)
+    complete_config(state["ports"])
+
+
 def start() -> dict[str, str]:
     with services_lock(STACK_DIR):
-        state = load_state()
-        if not CONFIG_FILE.exists():
-            CONFIG_FILE.write_text(json.dumps(deploy_config(state["ports"]), indent=2))
-            CONFIG_FILE.chmod(0o600)
-        complete_config(state["ports"])
+        ensure_config()
         parts = components()
         states = {name: parts[name].ensure_up() for name in DATA_SERVICES}
         prepare_database()

@@ -16,14 +16,16 @@ from .constants import (
     REDIS_CACHE_PORT,
     REPLICATION_SLOT,
     S3_BUCKET,
+    S3_MIRROR_BUCKET,
     S3_PORT,
     S3_TEST_BUCKET,
+    S3_TEST_MIRROR_BUCKET,
     SERVICES_DIR,
 )
 from .postgres import PostgreSQL
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
 from .replica import PostgresReplica
-from .s3rver import S3rver
+from .seaweedfs import SeaweedFS
 
 PRIMARY = PostgreSQL("postgres", PG_PORT, SERVICES_DIR / "postgres")
 SERVICES: dict[str, Service] = {
@@ -34,7 +36,12 @@ SERVICES: dict[str, Service] = {
     "redis-cache": RedisServer(
         "redis-cache", REDIS_CACHE_PORT, SERVICES_DIR / "redis-cache", CACHE_OPTIONS, keeps_data=False
     ),
-    "s3": S3rver("s3", S3_PORT, SERVICES_DIR / "s3", (S3_BUCKET, S3_TEST_BUCKET)),
+    "s3": SeaweedFS(
+        "s3",
+        S3_PORT,
+        SERVICES_DIR / "s3",
+        (S3_BUCKET, S3_TEST_BUCKET, S3_MIRROR_BUCKET, S3_TEST_MIRROR_BUCKET),
+    ),
     "postgres-replica": PostgresReplica(
         "postgres-replica", PG_REPLICA_PORT, SERVICES_DIR / "postgres-replica", PRIMARY, REPLICATION_SLOT
     ),

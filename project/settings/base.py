@@ -98,6 +98,14 @@ REPLICA_WARNING_SECONDS = 60
 # How long a client reads the primary after it wrote (above the lag bound).
 REPLICA_READ_YOUR_WRITES_SECONDS = 2 * REPLICA_MAX_LAG_SECONDS
 
+# Migrations (apps/core/safe_migrations.py): a lock they wait for longer than
+# this is given up and the migration retried, so editors' saves queued behind
+# one wait at most this long per attempt; indexes on big tables are built
+# CONCURRENTLY and never block them at all.
+MIGRATION_LOCK_TIMEOUT_MS = 2000
+MIGRATION_LOCK_RETRIES = 10
+MIGRATION_LOCK_RETRY_PAUSE_SECONDS = 2
+
 # ---------------------------------------------------------------- templates
 
 TEMPLATES = [
@@ -215,9 +223,12 @@ AWS_QUERYSTRING_AUTH = False
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+# A second bucket holding a copy of every upload, which no delete reaches
+# (apps/images/mirror.py); `manage.py restore_media` copies images back.
+AWS_MEDIA_MIRROR_BUCKET_NAME = LOCAL_SERVICES["S3_MIRROR_BUCKET"]
 
 STORAGES = {
-    "default": {"BACKEND": "apps.images.storage.MediaStorage"},
+    "default": {"BACKEND": "apps.images.storage.MediaStorage", "OPTIONS": {"mirrored": True}},
     "staticfiles": {"BACKEND": "project.static_files.PipelineStaticStorage"},
 }
 MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
@@ -378,6 +389,11 @@ IMAGES_MAX_PIXELS = 40_000_000
 # Stored images no row references are deleted once older than this, so an
 # upload whose row is still being saved is never taken for an orphan.
 IMAGES_ORPHAN_GRACE_SECONDS = 60 * 60 * 24
+# Pointed at an empty or restored database every image looks unreferenced, so
+# the cleanup refuses then (apps/images/cleanup.py), and any run deletes at most
+# this fraction of the stored objects, and at most this many.
+IMAGES_CLEANUP_MAX_FRACTION = 0.01
+IMAGES_CLEANUP_MAX_OBJECTS = 1000
 # The sweep queues again a row still without thumbnails this long after its
 # save (its task was lost), at most once per REQUEUE seconds (the visibility
 # timeout: by then Redis redelivers a killed worker's task anyway).

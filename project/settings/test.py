@@ -25,6 +25,7 @@ CACHES["default"]["KEY_PREFIX"] = "broadsheet-test"
 CELERY_BROKER_URL = LOCAL_SERVICES["BROKER_URL"].rsplit("/", 1)[0] + f"/{TEST_SLOT}"
 
 AWS_STORAGE_BUCKET_NAME = LOCAL_SERVICES["S3_TEST_BUCKET"]
+AWS_MEDIA_MIRROR_BUCKET_NAME = LOCAL_SERVICES["S3_TEST_MIRROR_BUCKET"]
 MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
 
 # Bundle names only: {% stylesheet %} links css/site.min.css without reading or

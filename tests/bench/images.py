@@ -101,7 +101,7 @@ def report(measured):
     return "\n\n".join(
         [
             "## Images: pre-generated, optimized thumbnails",
-            f"Measured {today()} on {machine_description()}. S3 is the local s3rver over loopback; "
+            f"Measured {today()} on {machine_description()}. S3 is the local SeaweedFS over loopback; "
             "a real S3 adds tens of milliseconds to every storage request counted below.",
             f"**Upload commit to every alias in the bucket** ({latency['uploads']} uploads one after "
             f"another, {latency['aliases']} aliases each, one worker process): "

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .commands import Failure, say
+from .commands import Failure, run, say
 from .engine import docker
 from .stack import PROJECT_NAME
 
@@ -124,13 +124,30 @@ def check_object_store_keys(stack):
         "    except ClientError as error: return error.response['Error']['Code']\n"
         "print(json.dumps({'key': settings.AWS_ACCESS_KEY_ID,"
         " 'create_bucket': code(lambda: s3.create_bucket(Bucket='not-the-media-bucket')),"
-        " 'list_buckets': code(s3.list_buckets)}))"
+        " 'delete_bucket': code(lambda: s3.delete_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME))}))"
     )
     answers = json.loads(stack.manage("shell", "-c", probe).stdout.strip().splitlines()[-1])
     expect(answers["key"] == "broadsheet-app", "the app uses its own key, not the object store's admin key")
     expect(
-        answers["create_bucket"] == "AccessDenied" and answers["list_buckets"] == "AccessDenied",
-        f"the app's key cannot create or list buckets: {answers}",
+        answers["create_bucket"] == "AccessDenied" and answers["delete_bucket"] == "AccessDenied",
+        f"the app's key cannot create a bucket or delete its own: {answers}",
+    )
+
+
+def check_a_wrong_app_key_stops_the_start(stack):
+    """s3-bucket, which web and the workers wait for, refuses a config with the wrong secret in one line."""
+    wrong = {**stack.env, "BROADSHEET_S3_APP_SECRET": "not-the-app-secret"}
+    result = run(
+        [*stack.base, "run", "--rm", "--no-deps", "s3-bucket"],
+        env=wrong,
+        check=False,
+        capture=True,
+        timeout=180,
+    )
+    refusal = [line for line in (result.stdout + result.stderr).splitlines() if "S3 refuses the key" in line]
+    expect(
+        result.returncode != 0 and len(refusal) == 1 and "SignatureDoesNotMatch" in refusal[0],
+        f"a wrong app key stops s3-bucket with one line: {refusal[0] if refusal else result.stderr[-300:]}",
     )
 
 

@@ -1,6 +1,7 @@
-"""The images of `make compose-test`: the real ones where present, else stand-ins
-tagged with the exact names, built from Debian packages on a debootstrap base
-(tests/compose/standins/); then the project's image from the Dockerfile."""
+"""The images of `make compose-test`: the real pinned ones where present, else
+stand-ins tagged name:version (a stand-in cannot carry the real digest), built
+from Debian packages on a debootstrap base (tests/compose/standins/); then the
+compose file's own images (web's, the object store's, Redis') on those bases."""
 
 import json
 import os
@@ -21,7 +22,7 @@ BASE_IMAGE = "broadsheet-standin/base:bookworm"
 STAND_IN_LABEL = "org.broadsheet.stand-in"
 # The repository part of each image the compose file or the Dockerfile names,
 # and the stand-in directory under standins/ that replaces it.
-STAND_INS = {"postgres": "postgres", "redis": "redis", "chrislusf/seaweedfs": "seaweedfs", "python": "python"}
+STAND_INS = {"postgres": "postgres", "python": "python", "debian": "debian"}
 
 
 def image_labels(name):
@@ -106,24 +107,29 @@ def stand_in_version(directory):
     return subprocess.run(["sha256sum"], input=digest.stdout, capture_output=True, text=True).stdout[:16]
 
 
-def stand_in_to_build(name):
-    """(name, directory, version) of the stand-in to build for an image, or None if none is needed."""
-    repository = name.rsplit(":", 1)[0]
-    labels = image_labels(name)
-    if labels is not None and STAND_IN_LABEL not in labels:
-        say(f"{name}: the real image is present and used")
+def without_digest(reference):
+    """python:3.11.16-slim-bookworm@sha256:... -> python:3.11.16-slim-bookworm, the stand-in's tag."""
+    return reference.split("@", 1)[0]
+
+
+def stand_in_to_build(reference):
+    """(tag, directory, version) of the stand-in to build for a pinned image, or None if none is needed."""
+    if image_labels(reference) is not None:
+        say(f"{reference}: the real image is present and used")
         return None
+    tag = without_digest(reference)
+    repository = tag.rsplit(":", 1)[0]
     if repository not in STAND_INS:
-        raise Failure(f"{name} is not present and has no stand-in in tests/compose/standins/")
+        raise Failure(f"{reference} is not present and has no stand-in in tests/compose/standins/")
     directory = HERE / "standins" / STAND_INS[repository]
     version = stand_in_version(directory)
-    if labels is not None and labels.get(STAND_IN_LABEL) == version:
-        say(f"{name}: stand-in (cached) from tests/compose/standins/{directory.name}")
+    if (image_labels(tag) or {}).get(STAND_IN_LABEL) == version:
+        say(f"{tag}: stand-in (cached) from tests/compose/standins/{directory.name}")
         return None
-    return name, directory, version
+    return tag, directory, version
 
 
-def build_stand_in(name, directory, version):
+def build_stand_in(tag, directory, version):
     started = time.monotonic()
     docker(
         "build",
@@ -131,43 +137,70 @@ def build_stand_in(name, directory, version):
         "--quiet",
         f"--label={STAND_IN_LABEL}={version}",
         "-t",
-        name,
+        tag,
         str(directory),
         capture=True,
     )
     say(
-        f"{name}: stand-in built from tests/compose/standins/{directory.name}"
+        f"{tag}: stand-in built from tests/compose/standins/{directory.name}"
         f" in {time.monotonic() - started:.0f} s"
     )
 
 
-def build_project_image():
+def dockerfile_base(dockerfile):
+    return re.search(r"^FROM\s+(\S+)", dockerfile.read_text(), re.MULTILINE).group(1)
+
+
+def build_project_image(image, context, dockerfile, substitutes):
+    """docker build of one of the compose file's own images; a base replaced by its
+    stand-in is named by its tag, since a stand-in cannot carry the real digest."""
+    text = dockerfile.read_text()
+    base = dockerfile_base(dockerfile)
+    text = text.replace(f"FROM {base}", f"FROM {substitutes.get(base, base)}", 1)
     started = time.monotonic()
-    docker("build", "--network=host", "--quiet", "-t", "broadsheet:local", ".", capture=True, timeout=900)
-    say(f"broadsheet:local built from the Dockerfile in {time.monotonic() - started:.0f} s")
+    docker(
+        "build", "--network=host", "--quiet", "-t", image, "-f", "-", str(context),
+        capture=True, timeout=900, input_text=text,
+    )  # fmt: skip
+    say(f"{image} built from {dockerfile.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.0f} s")
 
 
-def ensure_images(dockerfile_base, compose_images):
-    """The real images where present, else stand-ins tagged with the exact names; then the project's image.
+def ensure_images(model):
+    """The real pinned images where present, else stand-ins tagged name:version; then the
+    compose file's own images (web's, the object store's, Redis') on those bases.
 
-    The Dockerfile's base comes first and the project's image right after it,
-    while the other stand-ins build beside them. Returns the stand-ins' names.
+    Returns {pinned reference: stand-in tag} for every image a stand-in replaces.
     """
-    names = [dockerfile_base, *compose_images]
-    builds = {build[0]: build for build in map(stand_in_to_build, names) if build}
+    services = model["services"].values()
+    built = {
+        service["image"]: (
+            PROJECT_ROOT / service["build"]["context"],
+            PROJECT_ROOT / service["build"]["context"] / service["build"].get("dockerfile", "Dockerfile"),
+        )
+        for service in services
+        if "build" in service
+    }
+    pinned = sorted(
+        {service["image"] for service in services if "build" not in service}
+        | {dockerfile_base(dockerfile) for _, dockerfile in built.values()}
+    )
+    builds = [build for build in map(stand_in_to_build, pinned) if build]
     if builds:
         ensure_base_image()
-
-    def base_then_project():
-        if dockerfile_base in builds:
-            build_stand_in(*builds[dockerfile_base])
-        build_project_image()
-
     with ThreadPoolExecutor(max_workers=len(builds) + 1) as pool:
-        jobs = [pool.submit(base_then_project)]
-        jobs += [
-            pool.submit(build_stand_in, *build) for name, build in builds.items() if name != dockerfile_base
+        for job in [pool.submit(build_stand_in, *build) for build in builds]:
+            job.result()
+    substitutes = {
+        reference: without_digest(reference)
+        for reference in pinned
+        if STAND_IN_LABEL in (image_labels(without_digest(reference)) or {})
+        and image_labels(reference) is None
+    }
+    with ThreadPoolExecutor(max_workers=len(built)) as pool:
+        jobs = [
+            pool.submit(build_project_image, image, context, dockerfile, substitutes)
+            for image, (context, dockerfile) in built.items()
         ]
         for job in jobs:
             job.result()
-    return [name for name in names if STAND_IN_LABEL in (image_labels(name) or {})]
+    return substitutes

@@ -2,21 +2,24 @@
 
 Starts Debian's dockerd with a data root, exec root, socket and pid file under
 .services/docker/ (stopped at the end by its pid, whatever happens), builds the
-project's image from the Dockerfile, brings the compose file up with
-`up --wait` (published ports moved to free loopback ports by override.yml),
-then does what a developer would and checks the answers.
+compose file's own images (the project's from the Dockerfile, the object
+store's and Redis' from project/deploy/), brings the file up with `up --wait`
+(published ports moved to free loopback ports by override.yml), then does what
+a developer would and checks the answers.
 
-This machine reaches no image registry, so the images the compose file names
-(and the Dockerfile's base) are replaced, only when the real image is not
-already present, by stand-ins built from Debian packages on a debootstrap base
-(tests/compose/standins/). They prove the compose wiring, the Dockerfile and
-the project running inside containers, not the upstream images themselves.
+This machine reaches no image registry, so the pinned images the compose file
+and those Dockerfiles name (name:version@sha256:digest) are replaced, only
+when the real image is not already present, by stand-ins built from Debian
+packages on a debootstrap base (tests/compose/standins/). A stand-in cannot
+carry the real digest: it is tagged name:version, and a generated override
+(and each build's FROM) names it so. They prove the compose wiring, the
+Dockerfiles and the project running inside containers (SeaweedFS from the
+locked wheel, Debian's Redis: the real servers), not the upstream base images.
 
 Exit status: 0 passed, 1 failed, 77 when the engine cannot start here at all
 (.ci/run reports that as skipped).
 """
 
-import re
 import subprocess
 import sys
 import time
@@ -24,6 +27,7 @@ import time
 from tests.support.compose import ComposeMissing
 
 from .checks import (
+    check_a_wrong_app_key_stops_the_start,
     check_beat_runs_once,
     check_down_cleans_up,
     check_object_store_keys,
@@ -31,7 +35,7 @@ from .checks import (
     check_second_up_is_idempotent,
     check_thumbnails,
 )
-from .commands import PROJECT_ROOT, Failure, say
+from .commands import Failure, say
 from .engine import start_engine, stop_engine
 from .images import ensure_images
 from .stack import Stack
@@ -46,9 +50,8 @@ def exercise():
         "this proves the compose wiring, the Dockerfile and the project inside containers,"
         " not the upstream images"
     )
-    with open(PROJECT_ROOT / "Dockerfile") as dockerfile:
-        base = re.search(r"^FROM\s+(\S+)", dockerfile.read(), re.MULTILINE).group(1)
-    stand_ins = ensure_images(base, sorted(set(stack.images()) - {"broadsheet:local"}))
+    substitutes = ensure_images(stack.model())
+    stack.use_stand_ins(substitutes)
     # What an interrupted earlier run left (a volume initialised with other secrets) goes first.
     stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
     started = time.monotonic()
@@ -60,6 +63,7 @@ def exercise():
         check_pages(stack)
         check_thumbnails(stack)
         check_object_store_keys(stack)
+        check_a_wrong_app_key_stops_the_start(stack)
         check_beat_runs_once(stack)
         check_second_up_is_idempotent(stack, stack.container_ids())
     except Exception:
@@ -67,7 +71,7 @@ def exercise():
         stack.compose("down", "-v", "--remove-orphans", check=False, capture=True, timeout=180)
         raise
     check_down_cleans_up(stack)
-    return stand_ins
+    return sorted(substitutes.values())
 
 
 def main():

@@ -2,6 +2,7 @@
 tests/compose/override.yml (published ports moved to free loopback ports),
 fresh secrets, and the commands a developer would type."""
 
+import json
 import secrets
 
 from project.services.processes import free_port
@@ -11,6 +12,7 @@ from .commands import PROJECT_ROOT, run
 from .engine import docker_env
 
 PROJECT_NAME = "broadsheet-compose-test"
+STAND_IN_OVERRIDE = PROJECT_ROOT / ".services" / "docker" / "stand-in-images.json"
 LONG_RUNNING = ["postgres", "redis-broker", "redis-cache", "s3", "web", "worker-high", "worker-low", "beat"]
 
 
@@ -45,8 +47,19 @@ class Stack:
     def compose(self, *args, **kwargs):
         return run([*self.base, *args], env=self.env, **kwargs)
 
-    def images(self):
-        return self.compose("config", "--images", capture=True).stdout.split()
+    def model(self):
+        return json.loads(self.compose("config", "--format", "json", capture=True).stdout)
+
+    def use_stand_ins(self, substitutes):
+        """An override naming each stand-in by its tag where the file pins a digest (JSON is YAML)."""
+        services = {
+            name: {"image": substitutes[service["image"]]}
+            for name, service in self.model()["services"].items()
+            if service.get("image") in substitutes
+        }
+        STAND_IN_OVERRIDE.parent.mkdir(parents=True, exist_ok=True)
+        STAND_IN_OVERRIDE.write_text(json.dumps({"services": services}, indent=2))
+        self.base += ["-f", str(STAND_IN_OVERRIDE)]
 
     def container_ids(self):
         ids = {}

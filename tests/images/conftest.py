@@ -1,8 +1,8 @@
-"""Real S3 (s3rver), real Redis broker, real Celery worker: nothing mocked.
+"""Real S3 (SeaweedFS), real Redis broker, real Celery worker: nothing mocked.
 
 The request counter is a small HTTP proxy in front of the real S3 endpoint;
 the storage is pointed at it, so every request it counts really reached S3.
-The throwaway s3rver (tests/support/servers.py) is this test's own, so stopping
+The throwaway S3 server (tests/support/servers.py) is this test's own, so stopping
 it never takes down the shared endpoint other test runs use.
 """
 
@@ -16,7 +16,7 @@ from project.services.constants import S3_PORT
 from tests.support.photos import photo_bytes
 from tests.support.queues import TASK_QUEUES, purge_task_queues
 from tests.support.s3_proxy import counting_proxy, running_proxy, storages_at
-from tests.support.servers import s3rver_on_free_port, stop_if_running
+from tests.support.servers import s3_on_free_port, stop_if_running
 
 
 @pytest.fixture
@@ -63,8 +63,8 @@ def s3_proxy(settings):
 
 @pytest.fixture
 def throwaway_s3(settings, tmp_path):
-    """Storage pointed at an s3rver this test may stop and start."""
-    s3 = s3rver_on_free_port(tmp_path / "s3")
+    """Storage pointed at an S3 server this test may stop and start."""
+    s3 = s3_on_free_port(tmp_path / "s3")
     s3.start()
     point_storage_at(settings, s3.url)
     yield s3

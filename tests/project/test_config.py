@@ -1,6 +1,15 @@
+import re
+
 import pytest
 
-from project.config import Config, ConfigError, database_from_url, site_url_from, trusted_proxies_from
+from project.config import (
+    Config,
+    ConfigError,
+    database_from_url,
+    redis_url_from,
+    site_url_from,
+    trusted_proxies_from,
+)
 
 
 def test_optional_key_falls_back_to_the_default():
@@ -62,3 +71,65 @@ def test_site_url_keeps_scheme_host_and_port_without_a_trailing_slash():
 def test_trusted_proxy_that_is_not_an_address_is_refused():
     with pytest.raises(ConfigError, match=r'key "TRUSTED_PROXIES" holds "lb.internal", not an address'):
         trusted_proxies_from(Config({"TRUSTED_PROXIES": ["10.0.0.0/8", "lb.internal"]}, "config.json"))
+
+
+def test_database_url_keeps_its_libpq_options_over_the_defaults(tmp_path):
+    ca = tmp_path / "root.crt"
+    ca.write_text("a CA")
+    url = f"postgres://app@db.internal/site?sslmode=verify-full&sslrootcert={ca}&connect_timeout=5"
+
+    database = database_from_url(url, OPTIONS={"connect_timeout": 2}, CONN_MAX_AGE=60)
+
+    assert database["OPTIONS"] == {"sslmode": "verify-full", "sslrootcert": str(ca), "connect_timeout": 5}
+    assert database["CONN_MAX_AGE"] == 60
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("sslmod=require", 'unknown option "sslmod" (not a libpq connection parameter)'),
+        ("sslmode=require&sslmode=disable", 'option "sslmode" is given more than once'),
+        (
+            "sslrootcert=/nowhere/root.crt",
+            'option "sslrootcert" names a file that does not exist: /nowhere/root.crt',
+        ),
+    ],
+)
+def test_database_url_with_a_bad_option_is_refused_naming_it(query, message):
+    with pytest.raises(ConfigError) as refused:
+        database_from_url(f"postgres://app@db.internal/site?{query}")
+    assert str(refused.value) == message
+
+
+def redis_url(url, key="CACHE_URL"):
+    return redis_url_from(Config({key: url}, "config.json"), key)
+
+
+def test_plain_redis_url_is_kept_as_it_is():
+    assert redis_url("redis://cache.internal:6379/0") == "redis://cache.internal:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://cache:6379/0?socket_timeout=5", 'key "CACHE_URL": unknown option "socket_timeout"'),
+        ("rediss://cache:6379/0?ssl_ca_cert=/ca.pem", 'key "CACHE_URL": unknown option "ssl_ca_cert"'),
+        ("redis://cache:6379/0?ssl_cert_reqs=required", 'key "CACHE_URL": unknown option "ssl_cert_reqs"'),
+        (
+            "rediss://cache:6379/0?ssl_ca_certs=/nowhere.pem",
+            'option "ssl_ca_certs" names a file that does not',
+        ),
+        ("memcached://cache:11211", 'key "CACHE_URL" must look like redis://host:port/db or rediss://'),
+    ],
+)
+def test_redis_url_with_a_bad_option_or_scheme_is_refused_naming_it(url, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        redis_url(url)
+
+
+@pytest.mark.parametrize(
+    "option", ["ssl_cert_reqs=none", "ssl_cert_reqs=optional", "ssl_check_hostname=false"]
+)
+def test_rediss_url_cannot_turn_certificate_checks_off(option):
+    with pytest.raises(ConfigError, match=f'option "{option}" would turn certificate checks off'):
+        redis_url(f"rediss://cache:6380/0?{option}", "CELERY_BROKER_URL")

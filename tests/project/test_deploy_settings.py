@@ -80,6 +80,26 @@ def test_unknown_key_is_refused_as_a_probable_typo(tmp_path):
     assert result.stderr.strip() == 'config.json: unknown key "SECERT_KEY" (a typo?)'
 
 
+def test_unknown_database_url_option_stops_with_one_line_naming_it(tmp_path):
+    config = filled_in_config()
+    config["DATABASE_URL"] += "?sslmod=verify-full"
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'config.json: key "DATABASE_URL": unknown option "sslmod" (not a libpq connection parameter)'
+    )
+
+
+def test_rediss_broker_url_that_skips_certificate_checks_stops_with_one_line(tmp_path):
+    config = filled_in_config() | {"CELERY_BROKER_URL": "rediss://broker:6380/0?ssl_cert_reqs=none"}
+    result = run_manage(write_config(tmp_path, json.dumps(config)), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'config.json: key "CELERY_BROKER_URL": option "ssl_cert_reqs=none" would turn certificate '
+        "checks off; rediss:// always verifies the server"
+    )
+
+
 def test_missing_file_says_where_it_looked(tmp_path):
     result = run_manage(tmp_path / "absent.json", "check")
     assert result.returncode == 1

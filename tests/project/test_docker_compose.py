@@ -29,6 +29,7 @@ from tests.support.deploy import EXAMPLE_CONFIG
 
 SERVICE_PORTS = {"postgres": 5432, "redis-broker": 6379, "redis-cache": 6379, "s3": 9000}
 MEDIA_BUCKET = "broadsheet-media"
+MIRROR_BUCKET = "broadsheet-media-mirror"
 
 
 MODEL = resolved_model()
@@ -90,23 +91,40 @@ def test_every_published_port_is_bound_to_loopback():
     assert all(port["host_ip"] == "127.0.0.1" for _, port in published), published
 
 
-def test_every_image_is_pinned_to_an_exact_tag_and_none_is_minio():
-    pinned = {
-        "postgres": r"postgres:15\.\d+-bookworm",
-        "redis-broker": r"redis:7\.\d+\.\d+-alpine",
-        "redis-cache": r"redis:7\.\d+\.\d+-alpine",
-        "s3": r"chrislusf/seaweedfs:\d+\.\d+",
-    }
+# A tag with a version or a date in it (never "latest" or a bare codename), then the digest.
+PINNED = r"[a-z0-9./-]+:[\w.-]*\d[\w.-]*@sha256:[0-9a-f]{64}"
+
+
+def dockerfile_base(service):
+    dockerfile = PROJECT_ROOT / service["build"]["context"] / service["build"].get("dockerfile", "Dockerfile")
+    return re.search(r"^FROM (\S+)", dockerfile.read_text(), re.MULTILINE).group(1)
+
+
+def test_every_image_is_pinned_by_version_and_digest_or_built_on_such_a_base():
     for name, service in SERVICES.items():
-        if "build" in service:
-            assert service["image"] == "broadsheet:local", name
-        else:
-            assert re.fullmatch(pinned[name], service["image"]), f"{name}: {service['image']}"
-        assert "minio" not in service["image"]
-    dockerfile_base = re.search(
-        r"^FROM (\S+)", (PROJECT_ROOT / "Dockerfile").read_text(), re.MULTILINE
-    ).group(1)
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", dockerfile_base)
+        reference = dockerfile_base(service) if "build" in service else service["image"]
+        assert re.fullmatch(PINNED, reference), f"{name}: {reference}"
+        assert "minio" not in reference
+
+
+def test_one_python_image_at_a_311_patch_and_debians_bsd_licensed_redis():
+    python_bases = {dockerfile_base(SERVICES[name]) for name in ("web", "s3")}
+    assert len(python_bases) == 1
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", python_bases.pop())
+    for name in ("redis-broker", "redis-cache"):
+        assert re.fullmatch(
+            r"debian:bookworm-\d{8}-slim@sha256:[0-9a-f]{64}", dockerfile_base(SERVICES[name])
+        )
+        redis_dockerfile = (PROJECT_ROOT / SERVICES[name]["build"]["context"] / "Dockerfile").read_text()
+        assert "apt-get install -y --no-install-recommends redis-server" in redis_dockerfile
+
+
+def test_the_object_store_runs_the_locked_seaweedfs_and_shows_only_s3_to_the_network():
+    s3_dockerfile = (PROJECT_ROOT / SERVICES["s3"]["build"]["dockerfile"]).read_text()
+    assert "--require-hashes --no-deps -r requirements/s3.txt" in s3_dockerfile
+    command = SERVICES["s3"]["command"]
+    assert command[0] == "server"
+    assert {"-ip.bind=127.0.0.1", "-s3.ip.bind=0.0.0.0", "-master.telemetry=false"} <= set(command)
 
 
 def test_the_app_uses_a_bucket_scoped_key_never_the_admin_key():
@@ -118,10 +136,13 @@ def test_the_app_uses_a_bucket_scoped_key_never_the_admin_key():
     )
     assert APP_CONFIG["AWS_ACCESS_KEY_ID"] not in admin_keys
     assert APP_CONFIG["AWS_SECRET_ACCESS_KEY"] == SECRETS["BROADSHEET_S3_APP_SECRET"]
-    assert sorted(app_identity["actions"]) == [
-        f"{action}:{MEDIA_BUCKET}" for action in ["List", "Read", "Write"]
-    ]
+    assert sorted(app_identity["actions"]) == sorted(
+        f"{action}:{bucket}"
+        for action in ["List", "Read", "Write"]
+        for bucket in (MEDIA_BUCKET, MIRROR_BUCKET)
+    )
     assert APP_CONFIG["AWS_STORAGE_BUCKET_NAME"] == MEDIA_BUCKET
+    assert APP_CONFIG["AWS_MEDIA_MIRROR_BUCKET_NAME"] == MIRROR_BUCKET
     # Only the one-shot bucket service holds the admin secret.
     holders = [
         name

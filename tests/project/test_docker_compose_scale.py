@@ -84,3 +84,9 @@ def test_only_nginx_publishes_the_site_port_on_loopback_so_web_can_scale():
     assert not SCALED_SERVICES["web"].get("ports")
     (published,) = SCALED_SERVICES["nginx"]["ports"]
     assert (published["host_ip"], published["published"], published["target"]) == ("127.0.0.1", "8000", 80)
+
+
+def test_the_scaled_shape_pins_its_images_by_version_and_digest_too():
+    for name in ("postgres-replica", "nginx"):
+        image = SCALED_SERVICES[name]["image"]
+        assert re.fullmatch(r"[a-z]+:\d+(\.\d+)+-\w+@sha256:[0-9a-f]{64}", image), f"{name}: {image}"

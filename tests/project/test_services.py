@@ -9,10 +9,11 @@ import sys
 import pytest
 
 from project.services import table
-from project.services.constants import PROJECT_ROOT
+from project.services.constants import PROJECT_ROOT, S3_ADMIN_ACCESS_KEY, S3_ADMIN_SECRET_KEY, S3_TEST_BUCKET
 from project.services.processes import ServiceError, free_port, process_is_alive
 from project.services.redis_server import CACHE_OPTIONS, RedisServer
-from tests.support.servers import redis_on_free_port, s3rver_on_free_port, stop_if_running
+from project.services.seaweedfs import s3_client
+from tests.support.servers import redis_on_free_port, s3_on_free_port, stop_if_running
 
 pytestmark = pytest.mark.services
 
@@ -80,8 +81,8 @@ def test_start_refuses_a_port_held_by_something_else(tmp_path):
             server.ensure_up()
 
 
-def test_s3rver_stop_refuses_a_stranger_and_kill_ends_our_own(tmp_path):
-    s3 = s3rver_on_free_port(tmp_path / "ours")
+def test_s3_stop_refuses_a_stranger_and_kill_ends_our_own(tmp_path):
+    s3 = s3_on_free_port(tmp_path / "ours")
     s3.start()
     try:
         other_checkout = type(s3)("s3", s3.port, tmp_path / "other-checkout", s3.buckets)
@@ -103,7 +104,7 @@ def test_settings_import_the_constants_and_none_of_the_runner():
         "postgres",
         "replica",
         "redis_server",
-        "s3rver",
+        "seaweedfs",
         "processes",
         "base",
         "__main__",
@@ -129,3 +130,25 @@ def test_the_package_list_runs_with_the_system_python_before_the_virtualenv():
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == ""
+
+
+def test_s3_keeps_objects_and_its_ports_across_a_restart_and_a_crash(tmp_path):
+    """SeaweedFS stores on disk: a restart (and a SIGKILL) loses no object."""
+    s3 = s3_on_free_port(tmp_path / "ours")
+    s3.start()
+    try:
+        client = s3_client(s3.url, S3_ADMIN_ACCESS_KEY, S3_ADMIN_SECRET_KEY)
+        client.put_object(Bucket=S3_TEST_BUCKET, Key="kept.txt", Body=b"still here")
+        inner_ports = s3.ports_file.read_text()
+
+        s3.stop()
+        assert not s3.is_up()
+        s3.start()
+        assert s3.ports_file.read_text() == inner_ports
+        s3.kill()
+        s3.start()
+
+        stored = client.get_object(Bucket=S3_TEST_BUCKET, Key="kept.txt")["Body"].read()
+        assert stored == b"still here"
+    finally:
+        stop_if_running(s3)

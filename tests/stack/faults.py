@@ -134,7 +134,7 @@ SCENARIOS = [
     ),
     Scenario(
         "s3",
-        "s3rver killed 10 s, restarted",
+        "S3 (SeaweedFS) killed 10 s, restarted",
         kill_for_a_while("s3"),
         "uploads are refused clearly while the bucket is gone (nothing half-saved), "
         "thumbnail tasks retry with backoff, and pages fall back to stored URLs",

@@ -34,7 +34,7 @@ DOC_HEADER = """# Reliability
 Written by `make loadtest`, `make faults` and `make soak` (tests/stack/); do not
 edit between the markers by hand. Every figure comes from the last run of the
 target that owns its section, against the stack of `make stack`: nginx in front
-of two gunicorn app servers, PostgreSQL, both Redis, s3rver, a Celery worker per
+of two gunicorn app servers, PostgreSQL, both Redis, SeaweedFS (S3), a Celery worker per
 queue and beat, all on one machine over loopback. The load generator (Locust)
 shares the machine's cores with the stack, so requests/s are what this machine
 reached with both, not a capacity figure.
@@ -313,7 +313,7 @@ def machine_description():
     )
 
 
-SECTION_ORDER = ("load", "faults", "soak")
+SECTION_ORDER = ("load", "faults", "soak", "backups", "migrations")
 
 
 def update_section(name, body):

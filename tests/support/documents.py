@@ -3,6 +3,8 @@
 figures are written by the tool that measured them, never copied by hand."""
 
 import datetime
+import os
+from pathlib import Path
 
 
 def today():
@@ -37,3 +39,11 @@ def update_section(path, marker, name, body, *, header, order=()):
         else:
             document = document.rstrip() + "\n\n" + block + "\n"
     path.write_text(document)
+
+
+def machine_load():
+    """The load average and what it says, for a doc that a busy machine's run wrote."""
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    cores = os.cpu_count() or 1
+    verdict = "a busy machine" if float(one) > cores / 2 else "a quiet machine"
+    return f"{verdict}: load average {one} {five} {fifteen} at the end, {cores} cores"

@@ -2,13 +2,11 @@
 
 Used by the tests (pinning zero storage requests on a warm render) and the
 images benchmark (requests per cold and warm page). Every counted request
-really reached s3rver: nothing is simulated, except when a test sets the
-proxy's `failure` to (status, code): it then answers the requests whose
+really reached the S3 server: nothing is simulated, except when a test sets
+the proxy's `failure` to (status, code): it then answers the requests whose
 method is in `failing_methods` (all of them by default) with that S3 error
-(503 SlowDown, 403 AccessDenied), as S3 itself does. With
-`refuse_anonymous_listing` set it also does what s3rver cannot: answer an
-unsigned list of the bucket with AccessDenied, as the bucket policy of
-apps.images.bucket makes S3 do (anonymous reads of objects still pass).
+(503 SlowDown, 403 AccessDenied), as S3 itself does. Signed requests pass
+through with their Host header, so the server checks their signatures.
 """
 
 import http.client
@@ -29,9 +27,6 @@ class CountingProxyHandler(BaseHTTPRequestHandler):
         if self.server.failure is not None and self.command in self.server.failing_methods:
             self.answer_error(*self.server.failure)
             return
-        if self.server.refuse_anonymous_listing and self.is_anonymous_listing():
-            self.answer_error(403, "AccessDenied")
-            return
         upstream = http.client.HTTPConnection(HOST, self.server.upstream_port, timeout=30)
         upstream.request(self.command, self.path, body=body, headers=dict(self.headers))
         response = upstream.getresponse()
@@ -45,11 +40,6 @@ class CountingProxyHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
         upstream.close()
-
-    def is_anonymous_listing(self):
-        """An unsigned GET of the bucket itself (path style: /bucket or /bucket/?list-type=2)."""
-        object_key = self.path.split("?", 1)[0].lstrip("/").partition("/")[2]
-        return self.command == "GET" and not object_key and "Authorization" not in self.headers
 
     def answer_error(self, status, code):
         payload = (
@@ -76,7 +66,6 @@ def running_proxy(upstream_port):
     proxy.requests = []
     proxy.failure = None
     proxy.failing_methods = {"GET", "PUT", "POST", "HEAD", "DELETE"}
-    proxy.refuse_anonymous_listing = False
     proxy.upstream_port = upstream_port
     proxy.endpoint_url = f"http://{HOST}:{proxy.server_address[1]}"
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from project.services.constants import S3_TEST_BUCKET
 from project.services.processes import free_port
 from project.services.redis_server import CACHE_OPTIONS, RedisServer
-from project.services.s3rver import S3rver
+from project.services.seaweedfs import SeaweedFS
 
 
 def redis_on_free_port(directory: Path) -> RedisServer:
@@ -15,9 +15,9 @@ def redis_on_free_port(directory: Path) -> RedisServer:
     return RedisServer("throwaway-redis", free_port(), directory, CACHE_OPTIONS, keeps_data=False)
 
 
-def s3rver_on_free_port(directory: Path) -> S3rver:
-    """An s3rver holding the test bucket, on a free port."""
-    return S3rver("throwaway-s3", free_port(), directory, (S3_TEST_BUCKET,))
+def s3_on_free_port(directory: Path) -> SeaweedFS:
+    """An S3 server (SeaweedFS, as everywhere) holding the test bucket, on a free port."""
+    return SeaweedFS("throwaway-s3", free_port(), directory, (S3_TEST_BUCKET,))
 
 
 def stop_if_running(server) -> None:

@@ -5,15 +5,22 @@ import django.db.models.functions.text
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from apps.core.safe_migrations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    """Built CONCURRENTLY (apps/core/safe_migrations.py): databases that applied
+    the plain AddIndex of the first version keep their index; the state is the same."""
+
+    atomic = False
+
     dependencies = [
         ("blog", "0004_drop_unused_tag_post_index"),
     ]
 
     operations = [
         TrigramExtension(),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="post",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(

@@ -2,12 +2,19 @@
 
 from django.db import migrations, models
 
+from apps.core.safe_migrations import AddIndexConcurrently, CreateIndexConcurrently, RemoveIndexConcurrently
+
 
 class Migration(migrations.Migration):
     """The date-ordered indexes cover every post, so the editors' change list
     (newest first, drafts included, drilled by year, month or author) and the
     readers' lists walk the same ranges; and related posts read each tag's
-    newest posts from one (tag_id, post_id) range of the M2M table."""
+    newest posts from one (tag_id, post_id) range of the M2M table.
+
+    Built and dropped CONCURRENTLY (apps/core/safe_migrations.py): databases
+    that applied the plain first version keep what it made; the state is the same."""
+
+    atomic = False
 
     dependencies = [
         ("blog", "0008_editors_flush_and_images"),
@@ -15,31 +22,28 @@ class Migration(migrations.Migration):
 
     # New indexes first: the lists never go without one.
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="post",
             index=models.Index(fields=["-published_at", "-id"], name="post_date_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="post",
             index=models.Index(fields=["category", "-published_at", "-id"], name="post_category_date_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="post",
             index=models.Index(fields=["author", "-published_at", "-id"], name="post_author_date_idx"),
         ),
-        migrations.RunSQL(
-            "CREATE INDEX post_tags_tag_post_idx ON blog_post_tags (tag_id, post_id)",
-            reverse_sql="DROP INDEX post_tags_tag_post_idx",
-        ),
-        migrations.RemoveIndex(
+        CreateIndexConcurrently("post_tags_tag_post_idx", "blog_post_tags", "tag_id, post_id"),
+        RemoveIndexConcurrently(
             model_name="post",
             name="post_published_idx",
         ),
-        migrations.RemoveIndex(
+        RemoveIndexConcurrently(
             model_name="post",
             name="post_category_published_idx",
         ),
-        migrations.RemoveIndex(
+        RemoveIndexConcurrently(
             model_name="post",
             name="post_author_published_idx",
         ),

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from apps.core.safe_migrations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
     """The change list filtered by status reads one range (drafts and scheduled
@@ -12,15 +14,19 @@ class Migration(migrations.Migration):
     estimated `UPPER(title) LIKE '%HARBOUR%'` at 100 of 1M rows (really 50,000),
     so it counted and sorted every match (2.6 s); with 1,000 it estimates
     49,000, walks the date index for the page and the paginator's count is
-    approximate."""
+    approximate.
 
+    The index is built CONCURRENTLY (apps/core/safe_migrations.py); databases
+    that applied the plain first version keep theirs."""
+
+    atomic = False
 
     dependencies = [
         ('blog', '0009_full_date_indexes'),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='post',
             index=models.Index(fields=['status', '-published_at', '-id'], name='post_status_date_idx'),
         ),

@@ -2,15 +2,21 @@
 
 from django.db import migrations, models
 
+from apps.core.safe_migrations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    """Built CONCURRENTLY (apps/core/safe_migrations.py); databases that applied
+    the plain first version keep their index."""
+
+    atomic = False
 
     dependencies = [
         ('blog', '0010_status_date_index_title_statistics'),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='post',
             index=models.Index(condition=models.Q(('hero_thumbnails', {}), models.Q(('hero_image', ''), _negated=True)), fields=['last_modified'], name='post_hero_unthumbnailed_idx'),
         ),

@@ -4,11 +4,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.images.bucket import anonymous_listing_allowed, public_read_policy
+from apps.images.bucket import BucketAccessError, anonymous_listing_allowed, check_app_key, public_read_policy
 
 
 class Command(BaseCommand):
-    help = "Fail if anyone may list the media bucket; --print-policy shows the policy that prevents it."
+    help = (
+        "Fail in one line if S3 refuses the app's key or if anyone may list the media bucket; "
+        "--print-policy shows the policy that prevents the listing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,7 +24,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(public_read_policy(bucket_name), indent=2))
             return
         try:
+            check_app_key(default_storage)
             listable = anonymous_listing_allowed(default_storage)
+        except BucketAccessError as refusal:
+            raise CommandError(str(refusal)) from None
         except (ClientError, BotoCoreError) as error:
             raise CommandError(f"Could not check the media bucket {bucket_name}: {error}") from error
         if listable:
@@ -29,4 +35,6 @@ class Command(BaseCommand):
                 f"Anyone may list the media bucket {bucket_name}, so unpublished images can be found: "
                 "apply the policy from `manage.py check_media_bucket --print-policy`."
             )
-        self.stdout.write(f"The media bucket {bucket_name} refuses anonymous listing.")
+        self.stdout.write(
+            f"The media bucket {bucket_name} accepts the app's key and refuses anonymous listing."
+        )
