@@ -112,3 +112,22 @@ def test_a_history_that_does_not_reach_the_base_fails(tmp_path):
     status, output = run_check(repository, other_base)
     assert status == 1
     assert "is not in this repository's history" in output
+
+
+def test_a_shallow_clone_holding_the_base_but_cut_inside_a_merge_says_what_it_missed(tmp_path):
+    source = tmp_path / "source"
+    base = repository_with_history(source, [])
+    git(source, "checkout", "--quiet", "-b", "side")
+    for subject in ["z" * 73, "Short on the side", "Short again on the side"]:
+        commit(source, subject)
+    git(source, "checkout", "--quiet", "main")
+    commit(source, "Short on main")
+    git(source, "merge", "--quiet", "--no-ff", "side", "-m", "Merge side")
+    clone = tmp_path / "clone"
+    shallow_clone(source, clone, depth=3)  # the merge, both parents, the base and one side commit
+    git(clone, "remote", "remove", "origin")
+    status, output = run_check(clone, base)
+    assert status == 0
+    assert f"commits after {base[:12]} in this shallow clone (no remote gave the rest; " in output
+    assert "commits older than" in output
+    assert "are NOT checked" in output
