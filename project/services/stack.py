@@ -48,6 +48,7 @@ from .processes import (
     port_is_open,
     process_is_alive,
     read_pid_line,
+    run_command_line,
     running_as_root,
     spawn_daemon,
     user_can_enter,
@@ -416,7 +417,4 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except ServiceError as error:
-        sys.exit(f"stack: {error}")
+    run_command_line(main, "stack")
