@@ -131,11 +131,12 @@ def deploy_env() -> dict[str, str]:
     }
 
 
-def manage(*arguments: str) -> str:
+def manage(*arguments: str, config_file: Path = CONFIG_FILE) -> str:
+    """Run manage.py under the deploy settings with the stack's config.json (or another one)."""
     completed = subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=PROJECT_ROOT,
-        env=deploy_env(),
+        env={**deploy_env(), "BROADSHEET_CONFIG": str(config_file)},
         capture_output=True,
         text=True,
         check=False,
