@@ -262,3 +262,25 @@ def test_every_path_name_and_test_cited_in_the_readme_and_docs_exists():
         for problem in citation_problems(document, (PROJECT_ROOT / document).read_text())
     ]
     assert not problems, "stale citations (fix the doc or the name):\n" + "\n".join(problems)
+
+
+def layout_table_paths():
+    """The paths the first column of the README's layout table names."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    first_cells = [row.split(" | ", 1)[0] for row in table.splitlines() if row.startswith("| `")]
+    return {path for cell in first_cells for path in CODE_SPAN.findall(cell)}
+
+
+def test_the_readme_layout_table_is_the_one_map_of_every_folder_and_app():
+    """The other docs link to it (docs/architecture.md), so it names each
+    top-level folder git tracks and each app; a new one cannot go unmapped."""
+    rows = layout_table_paths()
+    folders = {entry for entry in top_level_entries() if (PROJECT_ROOT / entry).is_dir()}
+    apps = {f"apps/{path.parent.name}/" for path in (PROJECT_ROOT / "apps").glob("*/apps.py")}
+    unmapped = sorted(
+        name
+        for name in folders | apps
+        if not any(row == name or row.startswith(name.rstrip("/") + "/") for row in rows)
+    )
+    assert unmapped == [], "add a row to the README's layout table for each"
