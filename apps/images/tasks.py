@@ -3,7 +3,7 @@
 Do slow work later: thumbnails are made off the request, after the upload's
 transaction commits. Both thumbnail tasks are idempotent (same names, same
 result), acknowledged late, retried with exponential backoff and jitter while
-the storage is unreachable, and time-limited.
+the storage is unreachable or answers 5xx, and time-limited.
 """
 
 from datetime import timedelta
@@ -15,7 +15,7 @@ from django.utils import timezone
 import project.celery  # noqa: F401 - the app shared_task binds to, loaded with the tasks
 
 from . import cleanup, mirror, sweep, thumbnails
-from .storage_errors import STORAGE_ERRORS
+from .storage_errors import STORAGE_ERRORS, server_errors_as_storage_errors
 
 RETRIED_ON_STORAGE_ERRORS = {
     "autoretry_for": STORAGE_ERRORS,
@@ -32,13 +32,15 @@ RETRIED_ON_STORAGE_ERRORS = {
 @shared_task(**RETRIED_ON_STORAGE_ERRORS)
 def generate_thumbnails(model_label, pk, image_field):
     """An editor just uploaded an image: routed to the `high` queue."""
-    thumbnails.refresh_thumbnails(model_label, pk, image_field)
+    with server_errors_as_storage_errors():
+        thumbnails.refresh_thumbnails(model_label, pk, image_field)
 
 
 @shared_task(**RETRIED_ON_STORAGE_ERRORS)
 def regenerate_thumbnails(model_label, pk, image_field, force=False):
     """Backfill from `manage.py regenerate_thumbnails`: routed to the `low` queue."""
-    thumbnails.refresh_thumbnails(model_label, pk, image_field, force=force)
+    with server_errors_as_storage_errors():
+        thumbnails.refresh_thumbnails(model_label, pk, image_field, force=force)
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)

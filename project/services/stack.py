@@ -360,11 +360,29 @@ def prepare_database() -> None:
         manage("collectstatic", "--no-input", "--verbosity", "0")
 
 
+# What names the stack's own services: it follows this checkout (a newer S3
+# server has other keys), whatever an older checkout wrote.
+SERVICE_KEYS = (
+    "SITE_URL",
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URLS",
+    "CACHE_URL",
+    "CELERY_BROKER_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_MEDIA_MIRROR_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_S3_REGION_NAME",
+)
+
+
 def complete_config(ports: dict) -> None:
-    """A config.json written by an older checkout gains the keys added since
-    (the replica's URL, SITE_URL); the values it has are kept."""
+    """A config.json written by an older checkout gains the keys added since and
+    the current service keys; its secret key and other values are kept."""
     config = json.loads(CONFIG_FILE.read_text())
-    completed = {**deploy_config(ports), **config}
+    current = deploy_config(ports)
+    completed = {**current, **config, **{key: current[key] for key in SERVICE_KEYS}}
     if completed != config:
         CONFIG_FILE.write_text(json.dumps(completed, indent=2))
 

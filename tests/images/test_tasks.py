@@ -9,6 +9,7 @@ from django.conf import settings
 from apps.blog.models import Post
 from apps.images.forms import STORAGE_DOWN_MESSAGE, ImageUploadFormMixin
 from apps.images.models import LibraryImage
+from apps.images.storage_errors import StorageServerError
 from apps.images.tasks import (
     generate_thumbnails,
     queue_missing_thumbnails,
@@ -115,3 +116,30 @@ def test_with_s3_down_the_thumbnail_task_retries_and_succeeds_when_s3_returns(
         task_retry.disconnect(dispatch_uid="count-retries")
 
     assert set(thumbnails) == set(settings.THUMBNAIL_ALIASES["images.LibraryImage.file"])
+
+
+@pytest.mark.services
+def test_when_s3_answers_500_the_thumbnail_task_retries_and_succeeds_once_it_answers_again(
+    s3_proxy, image_upload, transactional_db
+):
+    retries = []
+
+    def count_retry(request, reason, **kwargs):
+        retries.append(reason)
+
+    task_retry.connect(count_retry, weak=False, dispatch_uid="count-server-error-retries")
+    purge_task_queues()
+    try:
+        library_image = LibraryImage.objects.create(file=image_upload(), alt_text="Harbour at dawn")
+        s3_proxy.failure = (500, "InternalError")
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["high", "low"]):
+            assert wait_for(lambda: len(retries) >= 2), "a 5xx answer is retried, not given up"
+            assert stored_thumbnails(LibraryImage, library_image.pk, "thumbnails") == {}
+
+            s3_proxy.failure = None
+            thumbnails = wait_for(lambda: stored_thumbnails(LibraryImage, library_image.pk, "thumbnails"), 40)
+    finally:
+        task_retry.disconnect(dispatch_uid="count-server-error-retries")
+
+    assert set(thumbnails) == set(settings.THUMBNAIL_ALIASES["images.LibraryImage.file"])
+    assert all(isinstance(retry.exc, StorageServerError) for retry in retries)

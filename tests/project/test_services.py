@@ -2,6 +2,7 @@
 unknown name, start is idempotent, stop never touches a server another checkout
 started, and settings load none of the runner."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -152,3 +153,34 @@ def test_s3_keeps_objects_and_its_ports_across_a_restart_and_a_crash(tmp_path):
         assert stored == b"still here"
     finally:
         stop_if_running(s3)
+
+
+def test_a_stack_config_from_an_older_checkout_follows_the_current_services_and_keeps_its_secret(
+    tmp_path, monkeypatch
+):
+    from project.services import stack
+
+    ports = {
+        name: free_port()
+        for name in ("nginx", "postgres", "postgres-replica", "redis-cache", "redis-broker", "s3")
+    }
+    older = {
+        **stack.deploy_config(ports),
+        "SECRET_KEY": "kept-from-the-first-start",
+        "AWS_ACCESS_KEY_ID": "S3RVER",
+        "SERVER_TIMING_PUBLIC": True,
+    }
+    del older["AWS_MEDIA_MIRROR_BUCKET_NAME"]
+    monkeypatch.setattr(stack, "CONFIG_FILE", tmp_path / "config.json")
+    stack.CONFIG_FILE.write_text(json.dumps(older))
+
+    stack.complete_config(ports)
+
+    completed = json.loads(stack.CONFIG_FILE.read_text())
+    assert completed["SECRET_KEY"] == "kept-from-the-first-start"
+    assert completed["SERVER_TIMING_PUBLIC"] is True
+    assert completed["AWS_ACCESS_KEY_ID"] == stack.deploy_config(ports)["AWS_ACCESS_KEY_ID"] != "S3RVER"
+    assert (
+        completed["AWS_MEDIA_MIRROR_BUCKET_NAME"]
+        == stack.deploy_config(ports)["AWS_MEDIA_MIRROR_BUCKET_NAME"]
+    )
