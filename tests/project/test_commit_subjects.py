@@ -59,6 +59,15 @@ def shallow_clone(source, destination, depth):
     git(source.parent, "clone", "--quiet", f"--depth={depth}", f"file://{source}", str(destination))
 
 
+def shallow_clone_missing_a_long_subject(tmp_path):
+    """(clone, base): after the base a 73-character subject, then two short ones, which the clone holds."""
+    source = tmp_path / "source"
+    base = repository_with_history(source, ["z" * 73, "Short", "Short again"])
+    clone = tmp_path / "clone"
+    shallow_clone(source, clone, depth=2)
+    return clone, base
+
+
 def test_subjects_of_72_characters_pass_and_the_base_itself_is_not_checked(tmp_path):
     repository = tmp_path / "repo"
     base = repository_with_history(repository, ["a" * 72, "é" * 72, "Fix the archive's month"])
@@ -81,10 +90,7 @@ def test_a_subject_over_72_characters_fails_naming_the_commit_and_its_length(tmp
 
 
 def test_a_shallow_clone_fetches_the_history_it_needs_from_its_remote(tmp_path):
-    source = tmp_path / "source"
-    base = repository_with_history(source, ["z" * 73, "Short", "Short again"])
-    clone = tmp_path / "clone"
-    shallow_clone(source, clone, depth=2)
+    clone, base = shallow_clone_missing_a_long_subject(tmp_path)
     status, output = run_check(clone, base)
     assert status == 1
     assert "shallow clone without" in output
@@ -92,10 +98,7 @@ def test_a_shallow_clone_fetches_the_history_it_needs_from_its_remote(tmp_path):
 
 
 def test_a_shallow_clone_with_no_remote_checks_what_it_has_and_says_what_it_did_not(tmp_path):
-    source = tmp_path / "source"
-    base = repository_with_history(source, ["z" * 73, "Short", "Short again"])
-    clone = tmp_path / "clone"
-    shallow_clone(source, clone, depth=2)
+    clone, base = shallow_clone_missing_a_long_subject(tmp_path)
     git(clone, "remote", "remove", "origin")
     status, output = run_check(clone, base)
     assert status == 0
