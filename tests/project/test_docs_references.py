@@ -46,8 +46,8 @@ MEMBER_CITATION = re.compile(r"^::[\w.]+$")
 NAME_IN_MODULE = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?` in `((?:apps|project|tests)/[\w/]+\.py)`")
 # apps/replicas/router.py in running text: a folder, slashes, ending on a word or a slash.
 PROSE_PATH = re.compile(r"(?<![\w/.:@~-])([\w.-]+/[\w./-]*[\w/])")
-# [text](target): not images' or absolute URLs, not in-page anchors alone.
-RELATIVE_LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s]+)\)")
+# [text](target) and [text](#anchor) in the same document; not absolute URLs.
+RELATIVE_LINK = re.compile(r"\]\((?!https?:|mailto:)([^)\s]+)\)")
 
 
 @cache
@@ -105,9 +105,8 @@ def every_test_name():
 
 
 @cache
-def anchors_of(path):
-    """GitHub's heading slugs and the explicit <a id="…"> anchors of a Markdown file."""
-    text = path.read_text()
+def anchors_in(text):
+    """GitHub's heading slugs and the explicit <a id="…"> anchors of a Markdown text."""
     anchors = set(re.findall(r'<a id="([^"]+)"', text))
     for heading in re.findall(r"^#+\s+(.+?)\s*$", text, flags=re.MULTILINE):
         shown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link shows its text
@@ -157,13 +156,15 @@ def check_dotted(dotted):
     return f"no module {dotted}"
 
 
-def check_link(document, target):
-    """Why a relative Markdown link is broken, or None."""
+def check_link(document, text, target):
+    """Why a relative Markdown link of `document` (whose text is `text`) is broken, or None."""
     file_part, _, anchor = target.partition("#")
-    linked = (PROJECT_ROOT / document).parent / file_part if file_part else PROJECT_ROOT / document
+    if not file_part:
+        return None if anchor in anchors_in(text) else f"link to {target}: {document} has no anchor #{anchor}"
+    linked = (PROJECT_ROOT / document).parent / file_part
     if not linked.exists():
         return f"link to {target}: no such file {linked.resolve().relative_to(PROJECT_ROOT)}"
-    if anchor and linked.suffix == ".md" and anchor not in anchors_of(linked):
+    if anchor and linked.suffix == ".md" and anchor not in anchors_in(linked.read_text()):
         return f"link to {target}: {linked.relative_to(PROJECT_ROOT)} has no anchor #{anchor}"
     return None
 
@@ -215,7 +216,7 @@ def citation_problems(document, text):
                 problems.append(f"{document}:{line_number}: `{name}` in `{path}`: {problem}")
         prose = CODE_SPAN.sub("", line)
         for target in RELATIVE_LINK.findall(prose):
-            problem = check_link(document, target)
+            problem = check_link(document, text, target)
             if problem:
                 problems.append(f"{document}:{line_number}: {problem}")
         for path in PROSE_PATH.findall(RELATIVE_LINK.sub("]", prose)):
@@ -235,7 +236,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "[configuration](configuration.md#configuration).\n"
         "Stale: `apps/blog/gone.py` `apps/blog/querysets.py::gone` `apps.blog.querysets.Gone`\n"
         "`tests/project/test_config.py` `test_no_module_under_tests_imports_a_test_module`\n"
-        "[a](missing.md) [b](architecture.md#no-such-heading)\n"
+        "[a](missing.md) [b](architecture.md#no-such-heading) [c](#stale)\n"
         "Prose: apps/blog/querysets.py, apps/blog/gone.py (stale); https://example.com/apps/x is no path\n"
         "paths; `tests/project/test_config.py` `::gone`, `::test_optional_key_falls_back_to_the_default`.\n"
         "`KeysetPage` in `apps/core/pagination.py`, `Gone()` in `apps/core/pagination.py`\n"
@@ -249,6 +250,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "docs/example.md:6: link to missing.md: no such file docs/missing.md",
         "docs/example.md:6: link to architecture.md#no-such-heading: "
         "docs/architecture.md has no anchor #no-such-heading",
+        "docs/example.md:6: link to #stale: docs/example.md has no anchor #stale",
         "docs/example.md:7: apps/blog/gone.py: no such path apps/blog/gone.py",
         "docs/example.md:8: `::gone`: tests/project/test_config.py defines no gone",
         "docs/example.md:9: `Gone` in `apps/core/pagination.py`: apps/core/pagination.py has no Gone",
