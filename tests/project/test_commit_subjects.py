@@ -93,7 +93,7 @@ def test_a_shallow_clone_fetches_the_history_it_needs_from_its_remote(tmp_path):
     clone, base = shallow_clone_missing_a_long_subject(tmp_path)
     status, output = run_check(clone, base)
     assert status == 1
-    assert "shallow clone without" in output
+    assert "a shallow clone; fetching the rest of its history" in output
     assert f"FAILED - 1 of 3 commits after {base[:12]}" in output
 
 
@@ -117,7 +117,8 @@ def test_a_history_that_does_not_reach_the_base_fails(tmp_path):
     assert "is not in this repository's history" in output
 
 
-def test_a_shallow_clone_holding_the_base_but_cut_inside_a_merge_says_what_it_missed(tmp_path):
+def merged_history(tmp_path):
+    """(source, base): a side branch whose first commit's subject is too long, merged into main."""
     source = tmp_path / "source"
     base = repository_with_history(source, [])
     git(source, "checkout", "--quiet", "-b", "side")
@@ -126,6 +127,11 @@ def test_a_shallow_clone_holding_the_base_but_cut_inside_a_merge_says_what_it_mi
     git(source, "checkout", "--quiet", "main")
     commit(source, "Short on main")
     git(source, "merge", "--quiet", "--no-ff", "side", "-m", "Merge side")
+    return source, base
+
+
+def test_a_shallow_clone_holding_the_base_but_cut_inside_a_merge_says_what_it_missed(tmp_path):
+    source, base = merged_history(tmp_path)
     clone = tmp_path / "clone"
     shallow_clone(source, clone, depth=3)  # the merge, both parents, the base and one side commit
     git(clone, "remote", "remove", "origin")
@@ -134,3 +140,12 @@ def test_a_shallow_clone_holding_the_base_but_cut_inside_a_merge_says_what_it_mi
     assert f"commits after {base[:12]} in this shallow clone (no remote gave the rest; " in output
     assert "commits older than" in output
     assert "are NOT checked" in output
+
+
+def test_a_shallow_clone_holding_the_base_still_fetches_what_a_merge_cut_off(tmp_path):
+    source, base = merged_history(tmp_path)
+    clone = tmp_path / "clone"
+    shallow_clone(source, clone, depth=3)
+    status, output = run_check(clone, base)
+    assert status == 1
+    assert f"FAILED - 1 of 5 commits after {base[:12]} have a subject over 72 characters" in output
