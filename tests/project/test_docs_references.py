@@ -10,6 +10,7 @@ What counts as a citation (inside backticks, the whole span):
 - `path::name`: the file defines `name` (a function, class or module-level
   name; `Class.method` for a method);
 - a dotted name under apps., project. or tests. (`apps.ops.health.check`);
+- `make target …`: the Makefile has the target;
 - `::name`: defined in the last module cited before it on the same line;
 - `name` in `path.py` (`KeysetPage` in `apps/core/pagination.py`): the module
   defines, imports or assigns it somewhere (a method's name will do);
@@ -42,6 +43,8 @@ PATH_CITATION = re.compile(r"^(?P<path>[\w.-]+(?:/[\w.*-]+)*/?)(?:::(?P<name>[\w
 DOTTED_CITATION = re.compile(r"^(?:apps|project|tests)(?:\.\w+)+$")
 BARE_TEST_NAME = re.compile(r"^test_\w+$")
 MEMBER_CITATION = re.compile(r"^::[\w.]+$")
+# `make stack`, `make test PYTEST_ARGS=…`: the target, not its arguments.
+MAKE_COMMAND = re.compile(r"^make ([a-z][\w-]*)(?:\s|$)")
 # `KeysetPage` in `apps/core/pagination.py`, `wait_for_replicas()` in `apps/replicas/health.py`.
 NAME_IN_MODULE = re.compile(r"`([A-Za-z_][\w.]*)(?:\(\))?` in `((?:apps|project|tests)/[\w/]+\.py)`")
 # apps/replicas/router.py in running text: a folder, slashes, ending on a word or a slash.
@@ -92,6 +95,11 @@ def bound_names(path):
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
     return names | defined_names(path)
+
+
+@cache
+def make_targets():
+    return set(re.findall(r"^([\w-]+):", (PROJECT_ROOT / "Makefile").read_text(), flags=re.MULTILINE))
 
 
 @cache
@@ -188,6 +196,9 @@ def span_problem(span, tests_prefix, cited):
         return check_name(path, name) if name else check_path(path)
     if DOTTED_CITATION.match(span):
         return check_dotted(span)
+    if make_command := MAKE_COMMAND.match(span):
+        target = make_command[1]
+        return None if target in make_targets() else f"the Makefile has no target {target}"
     if MEMBER_CITATION.match(span):
         module = cited.get("module")
         return check_name(module, span[2:]) if module else "no module cited before it on the line"
@@ -240,6 +251,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "Prose: apps/blog/querysets.py, apps/blog/gone.py (stale); https://example.com/apps/x is no path\n"
         "paths; `tests/project/test_config.py` `::gone`, `::test_optional_key_falls_back_to_the_default`.\n"
         "`KeysetPage` in `apps/core/pagination.py`, `Gone()` in `apps/core/pagination.py`\n"
+        "`make test PYTEST_ARGS=-x` `make gone`\n"
     )
     assert citation_problems("docs/example.md", text) == [
         "docs/example.md:4: `apps/blog/gone.py`: no such path apps/blog/gone.py",
@@ -254,6 +266,7 @@ def test_the_checker_names_the_line_and_what_is_missing_for_each_kind_of_citatio
         "docs/example.md:7: apps/blog/gone.py: no such path apps/blog/gone.py",
         "docs/example.md:8: `::gone`: tests/project/test_config.py defines no gone",
         "docs/example.md:9: `Gone` in `apps/core/pagination.py`: apps/core/pagination.py has no Gone",
+        "docs/example.md:10: `make gone`: the Makefile has no target gone",
     ]
 
 
