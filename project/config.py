@@ -8,6 +8,7 @@ stops the process with one line that names the problem, never a traceback.
 
 import ipaddress
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -19,6 +20,54 @@ PLACEHOLDER_PREFIX = "replace with the output of"
 GENERATOR_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list", dict: "an object"}
+
+# The three kinds of key, as in the chapter.
+REQUIRED = "required"  # the process refuses to start without it
+OPTIONAL = "optional"  # absent means the feature is off (or none of the list)
+OVERRIDE = "override"  # absent means the default, from base.py or a safe deploy default
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str
+    type: type = str
+    default: object = None
+
+
+# Every key config.json may hold, declared once: read_deploy_config() reads
+# them in this order, and docs/configuration.md's table and config.json.example
+# are checked against this list (tests/project/test_config_doc.py).
+CONFIG_KEYS = (
+    Key("SECRET_KEY", REQUIRED),
+    Key("ALLOWED_HOSTS", REQUIRED, list),
+    Key("SITE_URL", REQUIRED),
+    Key("DATABASE_URL", REQUIRED),
+    Key("CACHE_URL", REQUIRED),
+    Key("CELERY_BROKER_URL", REQUIRED),
+    Key("AWS_STORAGE_BUCKET_NAME", REQUIRED),
+    Key("AWS_S3_ENDPOINT_URL", OPTIONAL),
+    Key("AWS_ACCESS_KEY_ID", OPTIONAL),
+    Key("AWS_SECRET_ACCESS_KEY", OPTIONAL),
+    Key("AWS_S3_CUSTOM_DOMAIN", OPTIONAL),
+    Key("AWS_MEDIA_MIRROR_BUCKET_NAME", OPTIONAL),
+    Key("CSRF_TRUSTED_ORIGINS", OPTIONAL, list, []),
+    Key("TRUSTED_PROXIES", OPTIONAL, list, []),
+    Key("HEALTHZ_DETAIL_TOKEN", OPTIONAL),
+    Key("DATABASE_REPLICA_URLS", OPTIONAL, list, []),
+    Key("DEBUG", OVERRIDE, bool, False),
+    Key("AWS_S3_REGION_NAME", OVERRIDE, str, "us-east-1"),
+    Key("HTTPS", OVERRIDE, bool, True),
+    Key("SECURE_HSTS_SECONDS", OVERRIDE, int, 60 * 60 * 24 * 365),
+    Key("SECURE_HSTS_INCLUDE_SUBDOMAINS", OVERRIDE, bool, False),
+    Key("SECURE_HSTS_PRELOAD", OVERRIDE, bool, False),
+    Key("PROXY_SETS_X_FORWARDED_PROTO", OVERRIDE, bool, False),
+    Key("DATABASE_CONN_MAX_AGE", OVERRIDE, int, 60),
+    Key("DATABASE_REPLICA_MAX_LAG_SECONDS", OVERRIDE, int, 5),
+    Key("TIME_ZONE", OVERRIDE, str, "UTC"),
+    Key("SERVER_TIMING_PUBLIC", OVERRIDE, bool, False),
+)
+KEYS_BY_NAME = {key.name: key for key in CONFIG_KEYS}
 
 
 class ConfigError(Exception):
@@ -59,6 +108,14 @@ class Config:
             self.read_keys.add(key)
             return default
         return self._typed(key, expected_type)
+
+    def read(self, name):
+        """The value of a key declared in CONFIG_KEYS, by its kind, type and default."""
+        key = KEYS_BY_NAME[name]
+        if key.kind == REQUIRED:
+            return self.required(name, key.type)
+        default = list(key.default) if isinstance(key.default, list) else key.default
+        return self.optional(name, key.type, default)
 
     def reject_unknown_keys(self):
         unknown_keys = sorted(set(self.values) - self.read_keys)
@@ -138,7 +195,7 @@ REDIS_CHECKS_THAT_STAY_ON = {"ssl_cert_reqs": "required", "ssl_check_hostname": 
 
 def redis_url_from(config, key):
     """The key's redis:// or rediss:// URL, with certificate checks made explicit."""
-    url = config.required(key)
+    url = config.read(key)
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ConfigError(
@@ -177,7 +234,7 @@ def refuse_placeholder(config, key, value):
 
 def site_url_from(config):
     """The public origin every absolute URL is built from, e.g. https://example.com."""
-    site_url = config.required("SITE_URL").rstrip("/")
+    site_url = config.read("SITE_URL").rstrip("/")
     parts = urlsplit(site_url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
         raise ConfigError(
@@ -189,7 +246,7 @@ def site_url_from(config):
 
 def trusted_proxies_from(config):
     """Addresses or networks (10.0.0.0/8) of the proxies whose X-Forwarded-For is believed."""
-    trusted_proxies = config.optional("TRUSTED_PROXIES", list, [])
+    trusted_proxies = config.read("TRUSTED_PROXIES")
     for entry in trusted_proxies:
         try:
             ipaddress.ip_network(entry, strict=False)
@@ -218,52 +275,27 @@ def replica_databases(source_name, replica_urls, conn_max_age):
 
 def read_deploy_config(config):
     """Return the settings config.json sets; raise ConfigError naming a bad key."""
-    settings = {}
+    settings = {key.name: config.read(key.name) for key in CONFIG_KEYS}
+    config.reject_unknown_keys()
 
-    # Required: the process refuses to start without them.
-    settings["SECRET_KEY"] = refuse_placeholder(config, "SECRET_KEY", config.required("SECRET_KEY"))
-    settings["ALLOWED_HOSTS"] = config.required("ALLOWED_HOSTS", list)
+    settings["SECRET_KEY"] = refuse_placeholder(config, "SECRET_KEY", settings["SECRET_KEY"])
+    settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(
+        config, "HEALTHZ_DETAIL_TOKEN", settings["HEALTHZ_DETAIL_TOKEN"]
+    )
     settings["SITE_URL"] = site_url_from(config)
-    database_url = config.required("DATABASE_URL")
     settings["CACHE_URL"] = redis_url_from(config, "CACHE_URL")
     settings["CELERY_BROKER_URL"] = redis_url_from(config, "CELERY_BROKER_URL")
-    settings["AWS_STORAGE_BUCKET_NAME"] = config.required("AWS_STORAGE_BUCKET_NAME")
-
-    # Optional: absent means the feature or override is off.
-    settings["AWS_S3_ENDPOINT_URL"] = config.optional("AWS_S3_ENDPOINT_URL")
-    settings["AWS_ACCESS_KEY_ID"] = config.optional("AWS_ACCESS_KEY_ID")
-    settings["AWS_SECRET_ACCESS_KEY"] = config.optional("AWS_SECRET_ACCESS_KEY")
-    settings["AWS_S3_CUSTOM_DOMAIN"] = config.optional("AWS_S3_CUSTOM_DOMAIN")
-    settings["AWS_MEDIA_MIRROR_BUCKET_NAME"] = config.optional("AWS_MEDIA_MIRROR_BUCKET_NAME")
-    settings["CSRF_TRUSTED_ORIGINS"] = config.optional("CSRF_TRUSTED_ORIGINS", list, [])
     settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
-    settings["HEALTHZ_DETAIL_TOKEN"] = refuse_placeholder(
-        config, "HEALTHZ_DETAIL_TOKEN", config.optional("HEALTHZ_DETAIL_TOKEN")
-    )
-    replica_urls = config.optional("DATABASE_REPLICA_URLS", list, [])
-
-    # Overrides: a default from base.py (or a safe deploy default) unless set.
-    settings["DEBUG"] = config.optional("DEBUG", bool, False)
-    settings["AWS_S3_REGION_NAME"] = config.optional("AWS_S3_REGION_NAME", str, "us-east-1")
-    settings["HTTPS"] = config.optional("HTTPS", bool, True)
-    settings["SECURE_HSTS_SECONDS"] = config.optional("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
-    settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] = config.optional(
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS", bool, False
-    )
-    settings["SECURE_HSTS_PRELOAD"] = config.optional("SECURE_HSTS_PRELOAD", bool, False)
-    settings["PROXY_SETS_X_FORWARDED_PROTO"] = config.optional("PROXY_SETS_X_FORWARDED_PROTO", bool, False)
-    settings["DATABASE_CONN_MAX_AGE"] = config.optional("DATABASE_CONN_MAX_AGE", int, 60)
-    settings["TIME_ZONE"] = config.optional("TIME_ZONE", str, "UTC")
-    settings["REPLICA_MAX_LAG_SECONDS"] = config.optional("DATABASE_REPLICA_MAX_LAG_SECONDS", int, 5)
-    settings["SERVER_TIMING_PUBLIC"] = config.optional("SERVER_TIMING_PUBLIC", bool, False)
+    settings["REPLICA_MAX_LAG_SECONDS"] = settings.pop("DATABASE_REPLICA_MAX_LAG_SECONDS")
 
     conn_max_age = settings.pop("DATABASE_CONN_MAX_AGE")
     try:
         settings["DATABASE"] = database_from_url(
-            database_url, CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True
+            settings.pop("DATABASE_URL"), CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=True
         )
     except ConfigError as error:
         raise ConfigError(f'{config.source_name}: key "DATABASE_URL": {error}') from None
-    settings["DATABASE_REPLICAS"] = replica_databases(config.source_name, replica_urls, conn_max_age)
-    config.reject_unknown_keys()
+    settings["DATABASE_REPLICAS"] = replica_databases(
+        config.source_name, settings.pop("DATABASE_REPLICA_URLS"), conn_max_age
+    )
     return settings

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from .postgres import PG_SYSTEM_USER, PostgreSQL, pg_binary
-from .processes import ServiceError, run, running_as_root
+from .processes import ServiceError, run, run_command_line, running_as_root
 from .programs import PGBACKREST_BINARY
 
 STANZA = "broadsheet"
@@ -241,7 +241,4 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except ServiceError as error:
-        sys.exit(f"backups: {error}")
+    run_command_line(main, "backups")

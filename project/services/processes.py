@@ -7,6 +7,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -17,6 +18,14 @@ from .constants import HOST
 
 class ServiceError(Exception):
     """A service could not be started or stopped; the message says what to do."""
+
+
+def run_command_line(main: Callable[[list[str]], int], program: str) -> None:
+    """Exit with main(sys.argv[1:]); a ServiceError ends it with one line naming the program."""
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except ServiceError as error:
+        sys.exit(f"{program}: {error}")
 
 
 def wait_until(check: Callable[[], object], timeout: float, interval: float = 0.05):

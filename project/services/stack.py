@@ -48,6 +48,7 @@ from .processes import (
     port_is_open,
     process_is_alive,
     read_pid_line,
+    run_command_line,
     running_as_root,
     spawn_daemon,
     user_can_enter,
@@ -130,11 +131,12 @@ def deploy_env() -> dict[str, str]:
     }
 
 
-def manage(*arguments: str) -> str:
+def manage(*arguments: str, config_file: Path = CONFIG_FILE) -> str:
+    """Run manage.py under the deploy settings with the stack's config.json (or another one)."""
     completed = subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=PROJECT_ROOT,
-        env=deploy_env(),
+        env={**deploy_env(), "BROADSHEET_CONFIG": str(config_file)},
         capture_output=True,
         text=True,
         check=False,
@@ -434,7 +436,4 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except ServiceError as error:
-        sys.exit(f"stack: {error}")
+    run_command_line(main, "stack")

@@ -224,15 +224,20 @@ class BenchDatabase:
 
     def probe(self, command, argument):
         """Run `python -m tests.bench.probe command argument` on this database; its JSON answer."""
-        completed = subprocess.run(
-            [PYTHON, "-m", "tests.bench.probe", command, json.dumps(argument)],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(completed.stdout.strip().splitlines()[-1])
+        return json_from_module("tests.bench.probe", command, json.dumps(argument), env=self.env)
+
+
+def json_from_module(module, *arguments, env):
+    """Run `python -m module arguments…` in the project with `env`; the JSON its last line prints."""
+    completed = subprocess.run(
+        [PYTHON, "-m", module, *arguments],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def collect_static(database):

@@ -28,7 +28,16 @@ import uuid
 from project.services.processes import wait_until
 from tests.support.queues import purge_task_queues
 
-from .harness import PROJECT_ROOT, PYTHON, RESULTS_DIR, machine_description, markdown_table, say, today
+from .harness import (
+    PROJECT_ROOT,
+    PYTHON,
+    RESULTS_DIR,
+    json_from_module,
+    machine_description,
+    markdown_table,
+    say,
+    today,
+)
 
 NAME = "images"
 UPLOADS = int(os.environ.get("BENCH_IMAGE_UPLOADS", "50"))
@@ -69,15 +78,7 @@ def celery_worker(database):
 def run(databases):
     database = databases[0]
     with celery_worker(database):
-        completed = subprocess.run(
-            [PYTHON, "-m", "tests.bench.images", str(UPLOADS)],
-            cwd=PROJECT_ROOT,
-            env=database.env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    measured = json.loads(completed.stdout.strip().splitlines()[-1])
+        measured = json_from_module("tests.bench.images", str(UPLOADS), env=database.env)
     return report(measured)
 
 

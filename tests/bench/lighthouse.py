@@ -21,11 +21,11 @@ from pathlib import Path
 from .harness import (
     GUNICORN_WORKERS,
     PROJECT_ROOT,
-    PYTHON,
     BenchDatabase,
     collect_static,
     exclusive_run,
     gunicorn_server,
+    json_from_module,
     machine_description,
     markdown_table,
     say,
@@ -195,15 +195,7 @@ def main():
     database = BenchDatabase(DEMO_POSTS)
     database.ensure_seeded()
     collect_static(database)
-    completed = subprocess.run(
-        [PYTHON, "-m", "tests.bench.lighthouse", "prepare"],
-        cwd=PROJECT_ROOT,
-        env=database.env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    pages = json.loads(completed.stdout.strip().splitlines()[-1])
+    pages = json_from_module("tests.bench.lighthouse", "prepare", env=database.env)
     measured = {}
     with gunicorn_server(database) as base_url:
         for page, path in pages.items():

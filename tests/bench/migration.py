@@ -35,6 +35,7 @@ from psycopg2 import sql
 from project.settings.base import MIGRATION_LOCK_TIMEOUT_MS
 from tests.stack.harness import update_section
 from tests.support.documents import machine_load
+from tests.support.threads import ThreadsInABlock
 
 from .harness import (
     PROJECT_ROOT,
@@ -89,13 +90,13 @@ STORY_SQL = f"SELECT * FROM blog_post WHERE slug = %s AND {PUBLISHED}"  # noqa: 
 SAVE_SQL = "UPDATE blog_post SET title = title, last_modified = now() WHERE id = %s"
 
 
-class Workload:
+class Workload(ThreadsInABlock):
     """Reader and editor threads recording (kind, started, seconds, error) per query."""
 
     def __init__(self, database_url, slugs, post_ids):
+        super().__init__()
         self.database_url, self.slugs, self.post_ids = database_url, slugs, post_ids
         self.records, self.lock = [], threading.Lock()
-        self.stop = threading.Event()
         self.threads = [threading.Thread(target=self.reader, args=(n,)) for n in range(READERS)]
         self.threads += [threading.Thread(target=self.editor, args=(n,)) for n in range(EDITORS)]
 
@@ -137,16 +138,6 @@ class Workload:
                     connection.rollback()
                     self.record("editor", started, str(error).strip())
                 time.sleep(0.2)
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
 
     def figures(self, kind, since, until):
         rows = [record for record in self.records if record[0] == kind and since <= record[1] < until]

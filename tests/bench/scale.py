@@ -14,16 +14,13 @@ page and a post page, and each worker's resident memory (VmRSS) is read after
 it, beside the throughput.
 """
 
-import json
 import os
-import subprocess
 from pathlib import Path
 
 from .harness import (
     GUNICORN_WORKERS,
-    PROJECT_ROOT,
-    PYTHON,
     gunicorn_server,
+    json_from_module,
     machine_description,
     markdown_table,
     run_load,
@@ -37,15 +34,7 @@ MEMORY_GOAL_MB = 64
 
 
 def probe_cold_pages(database):
-    completed = subprocess.run(
-        [PYTHON, "-m", "tests.bench.scale_probe"],
-        cwd=PROJECT_ROOT,
-        env={**database.env, "BROADSHEET_CACHE": "off"},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return json_from_module("tests.bench.scale_probe", env={**database.env, "BROADSHEET_CACHE": "off"})
 
 
 def gunicorn_worker_pids(base_url):

@@ -24,7 +24,6 @@ RESTORE_CHECK_POSTS set, the times of each step go to docs/reliability.md.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -73,17 +72,7 @@ def manage_against(database_url, *arguments):
     config_file = SCRATCH_DIR / "config.json"
     config_file.write_text(json.dumps(config))
     config_file.chmod(0o600)
-    completed = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=stack.PROJECT_ROOT,
-        env={**stack.deploy_env(), "BROADSHEET_CONFIG": str(config_file)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise ServiceError(f"manage.py {' '.join(arguments)} failed:\n{completed.stdout}{completed.stderr}")
-    return completed.stdout
+    return stack.manage(*arguments, config_file=config_file)
 
 
 def fingerprint(database_url, slugs):

@@ -5,15 +5,19 @@ import threading
 import urllib.error
 import urllib.request
 
+from .threads import ThreadsInABlock
+
 READER_THREADS = 4
 
 
-class Readers:
+class Readers(ThreadsInABlock):
     """Threads reading pages through nginx until told to stop; every outcome is kept."""
 
+    join_timeout = 60
+
     def __init__(self, base_url, paths):
+        super().__init__()
         self.base_url, self.paths = base_url, paths
-        self.stop = threading.Event()
         self.outcomes = []
         self.lock = threading.Lock()
         self.reads_done = threading.Condition(self.lock)
@@ -41,13 +45,3 @@ class Readers:
         with self.lock:
             target = len(self.outcomes) + count
             assert self.reads_done.wait_for(lambda: len(self.outcomes) >= target, timeout=60)
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=60)
