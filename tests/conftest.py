@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connections
+from django.http import HttpResponse
 
 from apps.caching.process_cache import process_cache
 from apps.replicas.health import forget_health
@@ -90,3 +91,19 @@ def celery_worker_thread(transactional_db):
     purge_task_queues()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=list(TASK_QUEUES)) as worker:
         yield worker
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """Signed in as a real browser is: force_login sets no response, so the
+    signed-in marker the login response would carry is added by hand."""
+    from django.test import Client
+
+    from apps.security.signed_in import SIGNED_IN_COOKIE, set_marker
+
+    client = Client()
+    client.force_login(admin_user)
+    carrier = HttpResponse()
+    set_marker(carrier, client.session.session_key)
+    client.cookies[SIGNED_IN_COOKIE] = carrier.cookies[SIGNED_IN_COOKIE].value
+    return client

@@ -20,7 +20,9 @@ once, by page_validators() in layer 4, and travel with the stored response.
 Layers 2 and 3 run in PageCacheMiddleware, placed right after the security and
 static-file middleware: a warm anonymous page is answered before sessions,
 authentication, CSRF, messages and URL resolution run. It takes GET and HEAD
-requests that carry no session cookie, and finds a response only under the
+requests that carry no proven sign-in (apps/security/signed_in.py: a signed
+marker bound to the session cookie; a bare or made-up session cookie proves
+nothing), and finds a response only under the
 exact address it was stored for; everything else (staff, previews, the flush
 parameter, POSTs, other spellings of a page's URL) goes on to the view. The
 middleware also stores what the view marked public, on its way out, with the
@@ -61,6 +63,8 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
+
+from apps.security.signed_in import holds_signed_in_user, is_signed_in
 
 from .invalidation import flush_page
 from .keys import FLUSH_PARAM, fragment_key, page_flushed_key, rebuild_lock_key, response_key, row_key
@@ -291,7 +295,9 @@ class PageCacheMiddleware:
 
     def render_and_store(self, request, key, gate):
         response = self.get_response(request)
-        if request.method == "GET" and is_shareable(response):
+        # An unproven cookie may still be a real session without a marker yet: a
+        # page built for a signed-in user the view looked at is never shared.
+        if request.method == "GET" and is_shareable(response) and not holds_signed_in_user(request):
             remembered = remember(response.content, dict(response.headers))
             store_entry(
                 key, (remembered.content, remembered.headers), settings.CACHE_TTL_SHORT, gate.list_version
@@ -301,12 +307,8 @@ class PageCacheMiddleware:
 
 
 def may_share_pages(request):
-    """GET or HEAD, caching on, and no session cookie: nobody is signed in."""
-    return (
-        request.method in ("GET", "HEAD")
-        and settings.CACHE_ENABLED
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-    )
+    """GET or HEAD, caching on, and no proven sign-in (a bare session cookie proves nothing)."""
+    return request.method in ("GET", "HEAD") and settings.CACHE_ENABLED and not is_signed_in(request)
 
 
 def is_shareable(response):

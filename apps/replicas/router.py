@@ -25,6 +25,8 @@ from django.core.signing import BadSignature
 from django.db import Error as DatabaseDriverError
 from django.db import connections
 
+from apps.security.signed_in import is_signed_in
+
 from .health import mark_unusable, replica_for_read, replica_reads
 
 # The router marks the request's holder on every write it routes.
@@ -65,11 +67,7 @@ def wrote_recently(request):
 
 
 def may_read_replica(request):
-    return (
-        request.method in READ_METHODS
-        and not request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        and not wrote_recently(request)
-    )
+    return request.method in READ_METHODS and not is_signed_in(request) and not wrote_recently(request)
 
 
 class ReadYourWritesMiddleware:

@@ -3,7 +3,10 @@ sessions, authentication and URL resolution; every spelling of a page's URL
 but one redirected, so one page is stored once."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -210,3 +213,29 @@ def test_a_host_that_is_not_allowed_is_refused_even_for_a_stored_page(client, po
     client.get("/")
 
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+@pytest.mark.parametrize("made_up", ["x", "", "a" * 32, "a" * 10_000])
+def test_a_made_up_session_cookie_gets_the_shared_page_with_no_sql(client, posts, made_up):
+    client.get("/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = made_up
+    client.cookies["broadsheet_signed_in"] = "forged:marker"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert not hasattr(response.wsgi_request, "user")
+    assert len(queries) == 0
+    assert len(response_keys()) == 1
+
+
+def test_a_real_login_sets_the_marker_and_logout_clears_it(client, admin_user):
+    from apps.security.signed_in import SIGNED_IN_COOKIE, is_signed_in
+
+    client.post("/admin/login/", {"username": admin_user.username, "password": "password"})
+    assert client.cookies[SIGNED_IN_COOKIE].value
+    assert is_signed_in(client.get("/admin/").wsgi_request)
+
+    client.post("/admin/logout/")
+    assert not client.cookies[SIGNED_IN_COOKIE].value
