@@ -104,3 +104,13 @@ def test_extreme_aspect_ratio_is_refused_naming_the_limit(image_upload, settings
 def test_aspect_ratio_at_the_limit_passes(image_upload, settings):
     limit = settings.IMAGES_MAX_ASPECT_RATIO
     validate_image_upload(image_upload("panorama.png", size=(40 * limit, 40), image_format="PNG"))
+
+
+@pytest.mark.django_db
+def test_stored_content_type_comes_from_the_decoded_format(image_upload):
+    from django.core.files.storage import default_storage
+
+    upload = image_upload("really-a-png.jpg", size=(64, 48), image_format="PNG")
+    upload.content_type = "image/jpeg"  # what a browser says of a .jpg name
+    name = default_storage.save("library/2026/12/content-type-test/really-a-png.jpg", upload)
+    assert default_storage.bucket.Object(name).content_type == "image/png"
