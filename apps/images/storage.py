@@ -2,10 +2,23 @@ from urllib.parse import unquote
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from PIL import Image, UnidentifiedImageError
 from storages.backends.s3 import S3Storage
 
 from .mirror import mirror_upload
 from .storage_errors import STORAGE_ERRORS
+
+
+def decoded_content_type(content):
+    """The MIME type of the image format Pillow reads from the header, or None."""
+    content.seek(0)
+    try:
+        with Image.open(content) as image:
+            return Image.MIME.get(image.format)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    finally:
+        content.seek(0)
 
 
 class MediaStorage(S3Storage):
@@ -37,6 +50,10 @@ class MediaStorage(S3Storage):
         super().__init__(**settings)
 
     def _save(self, name, content):
+        decoded_type = decoded_content_type(content)
+        if decoded_type:
+            # What Pillow decodes, not what the file name or the browser claims.
+            content.content_type = decoded_type
         saved_name = super()._save(name, content)
         if self.mirrored:
             mirror_upload(self, saved_name)

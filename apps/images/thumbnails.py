@@ -12,19 +12,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.dispatch import Signal
 from django.utils import timezone
-from easy_thumbnails.exceptions import EasyThumbnailsError
 from easy_thumbnails.files import Thumbnailer, get_thumbnailer
 from easy_thumbnails.models import ThumbnailDimensions
 from PIL import Image
 
 from .registry import thumbnail_field
-from .storage_errors import STORAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +182,8 @@ def thumbnail_on_the_fly(fieldfile, options):
     try:
         thumbnail = get_thumbnailer(fieldfile).get_thumbnail(options, generate=True)
         return {"url": thumbnail.url, "width": thumbnail.width, "height": thumbnail.height}
-    except (*STORAGE_ERRORS, ClientError, EasyThumbnailsError):
+    except Exception:
+        # Any failure, a storage error or an image Pillow cannot scale (a zero-pixel
+        # side), costs the page its thumbnail, never the page itself: no 500.
         logger.warning("Thumbnail of %s could not be made on the fly", fieldfile.name, exc_info=True)
         return {"url": fieldfile.url, "width": None, "height": None}

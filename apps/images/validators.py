@@ -40,6 +40,8 @@ def validate_image_upload(upload):
                 width, height = image.size
                 if width * height > settings.IMAGES_MAX_PIXELS:
                     raise _too_many_pixels(width, height)
+                if max(width, height) > settings.IMAGES_MAX_ASPECT_RATIO * max(min(width, height), 1):
+                    raise _too_narrow(width, height)
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None
@@ -51,6 +53,16 @@ def validate_image_upload(upload):
         ) from None
     finally:
         upload.seek(position)
+
+
+def _too_narrow(width, height):
+    # A 20000 x 5 strip has a thumbnail side of zero pixels: no alias can be made of it.
+    return ValidationError(
+        "This image is %(width)d x %(height)d pixels; its long side may be at most"
+        " %(limit)g times its short side.",
+        code="image_extreme_aspect_ratio",
+        params={"width": width, "height": height, "limit": settings.IMAGES_MAX_ASPECT_RATIO},
+    )
 
 
 def _too_many_pixels(width=None, height=None):

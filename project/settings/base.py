@@ -388,6 +388,8 @@ IMAGES_OPTIMIZE_OPTIONS = {
 IMAGES_ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
 IMAGES_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 IMAGES_MAX_PIXELS = 40_000_000
+# Long side over short side: a wide panorama passes, a 20000 x 5 strip does not.
+IMAGES_MAX_ASPECT_RATIO = 10
 # Stored images no row references are deleted once older than this, so an
 # upload whose row is still being saved is never taken for an orphan.
 IMAGES_ORPHAN_GRACE_SECONDS = 60 * 60 * 24

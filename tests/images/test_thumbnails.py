@@ -162,3 +162,18 @@ def test_stored_urls_are_public_and_stable_on_the_s3_endpoint(library_image):
     assert body[:4] == b"RIFF"
     assert body[8:12] == b"WEBP"
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.django_db
+def test_image_no_alias_can_be_made_of_falls_back_to_the_original(image_upload):
+    """A strip stored before the aspect-ratio limit: the tag answers the original, never an error."""
+    from django.core.files.base import ContentFile
+
+    from tests.support.photos import photo_bytes
+
+    strip_bytes = photo_bytes((20000, 5), "PNG")
+    name = default_storage.save("library/2026/12/strip-test/strip.png", ContentFile(strip_bytes))
+    strip = LibraryImage(file=name, width=20000, height=5, thumbnails={})
+    tag = Template('{% load thumbnails %}{% thumbnail_img image "file" "detail" %}')
+    html = tag.render(Context({"image": strip}))
+    assert f'src="{default_storage.url(name)}"' in html

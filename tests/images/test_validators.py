@@ -87,3 +87,30 @@ def test_refused_uploads_never_reach_the_bucket(image_upload, bucket_keys, setti
         assert form.errors["file"], name
     assert LibraryImage.objects.count() == 0
     assert bucket_keys("library/") == before
+
+
+def test_extreme_aspect_ratio_is_refused_naming_the_limit(image_upload, settings):
+    """A 20000 x 5 strip has thumbnail sides of zero pixels: refused before it is stored."""
+    upload = image_upload("strip.png", size=(20000, 5), image_format="PNG")
+    with pytest.raises(ValidationError) as refused:
+        validate_image_upload(upload)
+    assert refused.value.code == "image_extreme_aspect_ratio"
+    limit = settings.IMAGES_MAX_ASPECT_RATIO
+    assert refused.value.messages == [
+        f"This image is 20000 x 5 pixels; its long side may be at most {limit} times its short side."
+    ]
+
+
+def test_aspect_ratio_at_the_limit_passes(image_upload, settings):
+    limit = settings.IMAGES_MAX_ASPECT_RATIO
+    validate_image_upload(image_upload("panorama.png", size=(40 * limit, 40), image_format="PNG"))
+
+
+@pytest.mark.django_db
+def test_stored_content_type_comes_from_the_decoded_format(image_upload):
+    from django.core.files.storage import default_storage
+
+    upload = image_upload("really-a-png.jpg", size=(64, 48), image_format="PNG")
+    upload.content_type = "image/jpeg"  # what a browser says of a .jpg name
+    name = default_storage.save("library/2026/12/content-type-test/really-a-png.jpg", upload)
+    assert default_storage.bucket.Object(name).content_type == "image/png"
