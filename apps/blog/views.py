@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from psycopg2.errors import QueryCanceled
 
 from apps.caching.pipeline import cached_row, private_page, public_page
@@ -53,13 +53,13 @@ def post_list(request, template_name, posts, list_key, **context):
 
 
 @list_page
-@require_GET
+@require_safe
 def home(request):
     return post_list(request, "blog/home.html", Post.objects.published().for_teasers(), "home")
 
 
 @public_page()
-@require_GET
+@require_safe
 def post_detail(request, slug):
     post = cached_row(
         request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
@@ -92,7 +92,7 @@ def post_read(request, pk):
 
 
 @private_page
-@require_GET
+@require_safe
 def post_preview(request, pk):
     """Any post as it will look, for those who may view posts in the admin;
     everyone else gets the public's 404."""
@@ -106,7 +106,7 @@ def post_preview(request, pk):
 
 
 @list_page
-@require_GET
+@require_safe
 def category_detail(request, slug):
     category = cached_row(
         request,
@@ -121,7 +121,7 @@ def category_detail(request, slug):
 
 
 @list_page
-@require_GET
+@require_safe
 def tag_detail(request, slug):
     tag = cached_row(
         request,
@@ -134,7 +134,7 @@ def tag_detail(request, slug):
 
 
 @list_page
-@require_GET
+@require_safe
 def author_detail(request, slug):
     author = cached_row(
         request, "author", slug, lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug)
@@ -151,7 +151,7 @@ def _archive_date(year, month=1):
 
 
 @list_page
-@require_GET
+@require_safe
 def archive_year(request, year):
     archive_date = _archive_date(year)
     posts = Post.objects.published().in_year(year).for_teasers()
@@ -166,7 +166,7 @@ def archive_year(request, year):
 
 
 @list_page
-@require_GET
+@require_safe
 def archive_month(request, year, month):
     archive_date = _archive_date(year, month)
     posts = Post.objects.published().in_month(year, month).for_teasers()
@@ -177,7 +177,7 @@ def archive_month(request, year, month):
 
 @rate_limited("search", SEARCH_RATE_LIMIT, SEARCH_RATE_WINDOW_SECONDS)
 @public_page(SEARCH_PAGE_PARAMS)
-@require_GET
+@require_safe
 def search(request):
     """Ranked search under a statement timeout; refused text gets its reason, not a query."""
     search_text = clean_search_text(request.GET.get("q", ""))
@@ -210,7 +210,7 @@ def _search_response(request, context, status=200):
     return response
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap_url = absolute_url(reverse("sitemap"))
     lines = [

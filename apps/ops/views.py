@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .health import readiness_problems, service_report
 
@@ -27,7 +27,7 @@ def _may_read_health_detail(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz_detail(request):
     """For operators (staff, or `Authorization: Bearer <HEALTHZ_DETAIL_TOKEN>`): every
     service, 503 when any is down. Others get the public's 404."""

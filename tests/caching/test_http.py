@@ -1,10 +1,13 @@
 """HTTP caching: what a browser or CDN in front of the site may reuse."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
+from tests.support.pages import PAGE_NAMES, page_urls
 
 
 @pytest.fixture
@@ -99,3 +102,20 @@ def test_cached_whole_response_keeps_the_views_own_headers(client, post):
     assert warm.content == cold.content
     assert warm["X-Robots-Tag"] == cold["X-Robots-Tag"] == "noindex"
     assert warm["Content-Type"] == cold["Content-Type"]
+
+
+@pytest.mark.parametrize("page_name", PAGE_NAMES)
+def test_head_is_answered_like_get_without_a_body(client, site, page_name):
+    """A crawler's or monitor's HEAD: never 405, and from the cache like a GET."""
+    url = page_urls(site)[page_name]
+
+    cold = client.head(url)
+    client.get(url)
+    with CaptureQueriesContext(connection) as warm_get:
+        client.get(url)
+    with CaptureQueriesContext(connection) as warm_head:
+        warm = client.head(url)
+
+    assert (cold.status_code, warm.status_code) == (200, 200)
+    assert (cold.content, warm.content) == (b"", b"")
+    assert len(warm_head) == len(warm_get)

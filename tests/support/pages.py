@@ -17,6 +17,24 @@ def build_site():
     return {"author": author, "category": category, "tag": tags[0], "posts": posts, "draft": draft}
 
 
+PAGE_NAMES = (
+    "home",
+    "category",
+    "tag",
+    "author",
+    "archive_year",
+    "archive_month",
+    "post",
+    "feed_rss",
+    "feed_atom",
+    "search",
+    "sitemap",
+    "sitemap_posts",
+    "sitemap_pages",
+    "robots_txt",
+)
+
+
 def page_urls(site):
     """{page name: URL} of every public page of `site`, named as in tests/support/budgets.py."""
     newest = site["posts"][0]
