@@ -132,10 +132,23 @@ def read_gate(path, prefetch_keys, read_only):
 def wants_flush(request):
     """The editorial `?flush-the-cache`: only for those with the permission
     (the Editors group), or anyone could make every request render uncached
-    (a denial-of-service door)."""
-    if FLUSH_PARAM not in request.GET or cache_gate(request).read_only:
+    (a denial-of-service door), and only on a page the editor opened."""
+    if FLUSH_PARAM not in request.GET or not is_top_level_navigation(request):
+        return False
+    if cache_gate(request).read_only:
         return False
     return can_flush_cache(request.user)
+
+
+def is_top_level_navigation(request):
+    """A click or a typed address, by the browser's Fetch Metadata headers. An
+    <img>, script or fetch() pointed at `?flush-the-cache` (planted in a post's
+    body, say) sends another mode or destination and must not flush the page for
+    every editor whose browser loads it."""
+    return (
+        request.headers.get("Sec-Fetch-Mode") == "navigate"
+        and request.headers.get("Sec-Fetch-Dest") == "document"
+    )
 
 
 # ---------------------------------------------------------------- stored entries

@@ -12,6 +12,7 @@ from django.urls import reverse
 from apps.blog.models import Post
 from apps.caching.keys import FLUSH_PARAM
 from apps.caching.permissions import FLUSH_CACHE_PERMISSION, can_flush_cache
+from tests.support.navigation import TOP_LEVEL_NAVIGATION
 
 CHANGELIST_URL = "/admin/blog/post/"
 
@@ -90,7 +91,7 @@ def test_flush_parameter_from_an_editor_rebuilds_the_page(client, post_factory, 
     client.get("/")
     Post.objects.update(title="Changed behind the cache's back")
     client.force_login(editor)
-    response = client.get("/", {FLUSH_PARAM: ""})
+    response = client.get("/", {FLUSH_PARAM: ""}, headers=TOP_LEVEL_NAVIGATION)
     assert "Changed behind the cache&#x27;s back" in response.text
 
 

@@ -12,6 +12,7 @@ from apps.blog.models import Post
 from apps.caching.invalidation import flush_page
 from apps.caching.keys import FLUSH_PARAM
 from tests.support.budgets import QUERY_BUDGETS, queries_run
+from tests.support.navigation import A_FETCH_CALL, AN_IMAGE_TAG, TOP_LEVEL_NAVIGATION
 from tests.support.pages import page_urls, post_form_data
 
 
@@ -188,12 +189,30 @@ def test_staff_flush_parameter_rebuilds_and_stores_every_fragment_of_the_page(cl
     client.get("/")
     Post.objects.filter(pk=site["posts"][0].pk).update(title="Changed behind the cache")
 
-    flushed = admin_client.get("/", {FLUSH_PARAM: ""})
+    flushed = admin_client.get("/", {FLUSH_PARAM: ""}, headers=TOP_LEVEL_NAVIGATION)
     after_flush = client.get("/")
 
     assert b"Changed behind the cache" in flushed.content
     assert b"Changed behind the cache" in after_flush.content
     assert FLUSH_PARAM.encode() not in flushed.content
+
+
+@pytest.mark.parametrize(
+    "fetch_metadata",
+    [AN_IMAGE_TAG, A_FETCH_CALL, {}],
+    ids=["an image tag", "a fetch call", "no fetch metadata"],
+)
+def test_staff_flush_parameter_flushes_only_on_a_top_level_navigation(
+    client, admin_client, site, fetch_metadata
+):
+    """`![](/?flush-the-cache)` in a post's body must not flush the home page for
+    every editor who reads that post."""
+    client.get("/")
+    Post.objects.filter(pk=site["posts"][0].pk).update(title="Changed behind the cache")
+
+    admin_client.get("/", {FLUSH_PARAM: ""}, headers=fetch_metadata)
+
+    assert b"Changed behind the cache" not in client.get("/").content
 
 
 def test_flush_page_function_rebuilds_the_page_on_its_next_request(client, site):
