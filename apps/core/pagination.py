@@ -17,8 +17,10 @@ hands it to the template; the one query runs when the template first iterates
 the page or asks has_next, so a cached fragment that never looks costs nothing.
 
 A cursor is "<published_at as integer microseconds since the epoch>.<id>", in
-ASCII digits. Anything else (letters, negative, zero-length, out of range) is a
-404, as is an empty page that is not the first one. canonical_cursor() gives a
+ASCII digits, and must name a row of the list: the page's one query starts at
+the cursor's own row, so a made-up cursor costs no extra query and is a 404.
+Anything else (letters, negative, zero-length, out of range) is a 404, as is an
+empty page that is not the first one. canonical_cursor() gives a
 cursor's one spelling (no leading zeros), so that the caching pipeline can send
 every other spelling of a page to its canonical URL.
 """
@@ -147,22 +149,29 @@ class KeysetPage(LazyPage):
 
     @property
     def page_queryset(self):
-        """The one query this page runs: per_page + 1 rows from the cursor on (for EXPLAIN too)."""
+        """The one query this page runs (for EXPLAIN too): per_page + 1 rows, and
+        on a cursor page the cursor's own row first, which proves the cursor."""
         if self.direction is None:
             return self.queryset.order_by("-published_at", "-id")[: self.per_page + 1]
         published_at, pk = self.cursor
         columns = (F("published_at"), F("id"))
         values = (Value(published_at, output_field=DateTimeField()), Value(pk))
         if self.direction == "after":
-            newest_first = self.queryset.filter(RowComparison(columns, "<", values))
-            return newest_first.order_by("-published_at", "-id")[: self.per_page + 1]
-        oldest_first = self.queryset.filter(RowComparison(columns, ">", values))
-        return oldest_first.order_by("published_at", "id")[: self.per_page + 1]
+            newest_first = self.queryset.filter(RowComparison(columns, "<=", values))
+            return newest_first.order_by("-published_at", "-id")[: self.per_page + 2]
+        oldest_first = self.queryset.filter(RowComparison(columns, ">=", values))
+        return oldest_first.order_by("published_at", "id")[: self.per_page + 2]
 
     @cached_property
     def _rows_and_more(self):
         """The page's rows newest first, and whether another page lies beyond them."""
         rows = list(self.page_queryset)
+        if self.direction is not None:
+            # Only a row of this list makes a page: a made-up cursor would be a
+            # new page (and a new cache entry) for every number a stranger tries.
+            if not rows or (rows[0].published_at, rows[0].pk) != self.cursor:
+                raise Http404("No such page.")
+            rows = rows[1:]
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if self.direction == "before":

@@ -194,11 +194,12 @@ def test_list_query_uses_an_index_and_never_scans_posts(corpus, list_query):
 
 @pytest.mark.django_db
 def test_deep_keyset_page_reads_one_page_of_rows_not_the_offset(corpus):
-    """Page ~500 costs what page 1 costs: the index is entered at the cursor."""
+    """Page ~500 costs what page 1 costs: the index is entered at the cursor (its
+    own row, which proves the cursor, then one page and one more)."""
     plan = deep_home_query().explain(analyze=True, timing=False)
     rows_read = [int(rows) for rows in re.findall(r"Index Scan.*?actual rows=(\d+)", plan)]
     assert rows_read, plan
-    assert max(rows_read) <= 21, plan
+    assert max(rows_read) <= 22, plan
 
 
 def _plan_nodes(plan):

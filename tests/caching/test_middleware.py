@@ -174,6 +174,45 @@ def test_a_page_past_the_last_one_is_never_stored(client, posts):
     assert response_keys() == []
 
 
+def test_a_made_up_cursor_is_a_404_and_never_stored(client, posts, post_factory, category_factory):
+    """Every list URL that answers 200 is a real page: its cursor names a row of that list."""
+    newest = Post.objects.published().order_by("-published_at", "-id").first()
+    newest_microseconds = encode_cursor(newest.published_at, newest.pk).split(".")[0]
+    draft = post_factory(status=Post.Status.DRAFT)
+    elsewhere = post_factory(category=category_factory())
+    made_up = [f"99999999999999999.{number}" for number in range(1, 100)]
+    made_up += [f"{newest_microseconds}.{newest.pk + number}" for number in range(1, 100)]
+    made_up.append(encode_cursor(draft.published_at or timezone.now(), draft.pk))
+
+    statuses = {
+        client.get("/", {direction: cursor}).status_code
+        for cursor in made_up
+        for direction in ("after", "before")
+    }
+    in_another_list = client.get(
+        posts[0].category.get_absolute_url(), {"after": encode_cursor(elsewhere.published_at, elsewhere.pk)}
+    )
+
+    assert statuses == {404}
+    assert in_another_list.status_code == 404
+    assert response_keys() == []
+
+
+def test_a_real_cursor_still_pages_through_the_whole_list(client, posts, settings):
+    settings.BLOG_POSTS_PER_PAGE = 7
+    seen, query = [], {}
+    while True:
+        page = client.get("/", query).context["page"]
+        seen += [post.pk for post in page]
+        if not page.has_next:
+            break
+        query = {"after": page.next_query.removeprefix("?after=")}
+
+    assert seen == list(
+        Post.objects.published().order_by("-published_at", "-id").values_list("pk", flat=True)
+    )
+
+
 def test_post_requests_pass_through(client, posts):
     response = client.post("/")
 
