@@ -4,8 +4,9 @@
     images    uploads and thumbnails
     caching   the caching pipeline
     ops       health checks, Server-Timing
-    security  client identity, rate limits, login throttle, CSP
     replicas  read replicas: routing, read-your-writes, lag
+    security  client identity, rate limits, login throttle, CSP,
+              the signed-in marker
     core      what every app shares
 
 tests/project/test_app_layers.py enforces the order.

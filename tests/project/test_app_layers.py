@@ -13,7 +13,7 @@ from django.conf import settings
 
 APPS_DIR = Path(settings.BASE_DIR) / "apps"
 # Lowest first: an app may import those before it in this list, never after.
-LAYERS = ["core", "replicas", "security", "ops", "caching", "images", "blog"]
+LAYERS = ["core", "security", "replicas", "ops", "caching", "images", "blog"]
 
 
 def imported_apps(module_path):
