@@ -123,7 +123,7 @@ class PostQuerySet(models.QuerySet):
         return self.select_related("author", "category").defer("body", "search_vector")
 
     def for_sitemap(self):
-        return self.only("slug", "last_modified").order_by("-published_at", "-id")
+        return self.only("slug", "last_modified").order_by("id")
 
     def in_month(self, year, month):
         start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())

@@ -44,11 +44,12 @@ SEARCH_PAGE_PARAMS = {"q": canonical_search_text, "page": canonical_page_number}
 list_page = public_page(LIST_PAGE_PARAMS)
 
 
-def post_list(request, template_name, posts, list_key, **context):
+def post_list(request, template_name, posts, list_key, allow_empty=True, **context):
     """Every list page: one keyset page of `posts` (lazy: a cached list never
     runs its query), in a template extending blog/post_list.html, whose outer
-    fragment varies on `list_key`."""
-    page = KeysetPage(posts, request.GET, settings.BLOG_POSTS_PER_PAGE)
+    fragment varies on `list_key`. With allow_empty=False an empty list is a
+    404, found by the page's own query, so it is never stored."""
+    page = KeysetPage(posts, request.GET, settings.BLOG_POSTS_PER_PAGE, allow_empty_first_page=allow_empty)
     return TemplateResponse(request, template_name, {"page": page, "list_key": list_key, **context})
 
 
@@ -160,8 +161,16 @@ def archive_year(request, year):
         for month in (datetime.date(year, number, 1) for number in range(1, 13))
         if month <= timezone.localdate()
     ]
+    # Only years and months with a published post are pages: /archive/0001/ is
+    # a 404, not a new stored page for every year a stranger tries.
     return post_list(
-        request, "blog/archive_year.html", posts, f"archive:{year}", archive_date=archive_date, months=months
+        request,
+        "blog/archive_year.html",
+        posts,
+        f"archive:{year}",
+        allow_empty=False,
+        archive_date=archive_date,
+        months=months,
     )
 
 
@@ -171,7 +180,12 @@ def archive_month(request, year, month):
     archive_date = _archive_date(year, month)
     posts = Post.objects.published().in_month(year, month).for_teasers()
     return post_list(
-        request, "blog/archive_month.html", posts, f"archive:{year}-{month:02d}", archive_date=archive_date
+        request,
+        "blog/archive_month.html",
+        posts,
+        f"archive:{year}-{month:02d}",
+        allow_empty=False,
+        archive_date=archive_date,
     )
 
 

@@ -20,7 +20,8 @@ A cursor is "<published_at as integer microseconds since the epoch>.<id>", in
 ASCII digits, and must name a row of the list: the page's one query starts at
 the cursor's own row, so a made-up cursor costs no extra query and is a 404.
 Anything else (letters, negative, zero-length, out of range) is a 404, as is an
-empty page that is not the first one. canonical_cursor() gives a
+empty page that is not the first one (and an empty first page of a list that
+only exists while it has posts, such as an archive month). canonical_cursor() gives a
 cursor's one spelling (no leading zeros), so that the caching pipeline can send
 every other spelling of a page to its canonical URL.
 """
@@ -125,10 +126,11 @@ class KeysetPage(LazyPage):
     Built from the request's query string; evaluated on first use.
     """
 
-    def __init__(self, queryset, query_params, per_page):
+    def __init__(self, queryset, query_params, per_page, allow_empty_first_page=True):
         self.queryset = queryset
         self.query_params = query_params
         self.per_page = per_page
+        self.allow_empty_first_page = allow_empty_first_page
         after = query_params.get("after")
         before = query_params.get("before")
         if after is not None and before is not None:
@@ -176,7 +178,7 @@ class KeysetPage(LazyPage):
         rows = rows[: self.per_page]
         if self.direction == "before":
             rows.reverse()
-        if not rows and self.direction is not None:
+        if not rows and (self.direction is not None or not self.allow_empty_first_page):
             raise Http404("No posts on this page.")
         return rows, more
 

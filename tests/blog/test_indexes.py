@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.blog.models import Author, Category, Post, Tag
 from apps.blog.querysets import RELATED_PER_TAG
 from apps.blog.search import SEARCH_CANDIDATES
+from apps.blog.sitemaps import PostSitemap
 from apps.core.pagination import KeysetPage, OffsetPage, encode_cursor
 
 CORPUS_POSTS = 30_000
@@ -164,6 +165,12 @@ def sitemap_tags_query():
     return Tag.objects.with_published_posts()
 
 
+def deep_sitemap_posts_query():
+    """The last file of the posts sitemap: a range of ids on the primary key, no OFFSET."""
+    paginator = PostSitemap().paginator
+    return paginator.page(paginator.num_pages).object_list
+
+
 LIST_QUERIES = [
     home_query,
     deep_home_query,
@@ -181,6 +188,7 @@ LIST_QUERIES = [
     category_page_lookup_query,
     author_page_lookup_query,
     sitemap_tags_query,
+    deep_sitemap_posts_query,
 ]
 
 

@@ -2,6 +2,8 @@
 sessions, authentication and URL resolution; every spelling of a page's URL
 but one redirected, so one page is stored once."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
+from apps.blog.sitemaps import PostSitemap
 from apps.caching.list_version import bump_list_version
 from apps.caching.process_cache import process_cache
 from apps.core.pagination import encode_cursor
@@ -211,6 +214,45 @@ def test_a_real_cursor_still_pages_through_the_whole_list(client, posts, setting
     assert seen == list(
         Post.objects.published().order_by("-published_at", "-id").values_list("pk", flat=True)
     )
+
+
+def test_sitemap_files_are_id_ranges_and_past_the_last_is_a_404(client, posts, monkeypatch):
+    """Every published post is in exactly one file of at most `limit` URLs; a
+    file past the last one is a 404 and nothing is stored for it."""
+    monkeypatch.setattr(PostSitemap, "limit", 7)
+    published_ids = Post.objects.published().values_list("pk", flat=True)
+    last_page = -(-(max(published_ids) - min(published_ids) + 1) // 7)
+    listed = []
+    for number in range(1, last_page + 1):
+        response = client.get(reverse("sitemap_section", args=["posts"]), {"p": number} if number > 1 else {})
+        assert response.status_code == 200
+        assert len(response.context["urlset"]) <= 7
+        listed += [url["item"].pk for url in response.context["urlset"]]
+    response_keys_before = sorted(response_keys())
+
+    past = [
+        client.get(reverse("sitemap_section", args=["posts"]), {"p": number}).status_code
+        for number in (last_page + 1, 999_999)
+    ]
+
+    assert sorted(listed) == sorted(published_ids)
+    assert past == [404, 404]
+    assert sorted(response_keys()) == response_keys_before
+
+
+def test_archive_years_and_months_without_a_published_post_are_404_not_stored(client, posts):
+    newest = Post.objects.published().order_by("-published_at").first().published_at
+    draft_month = newest + datetime.timedelta(days=400)
+    Post.objects.filter(pk=posts[0].pk).update(status=Post.Status.DRAFT, published_at=draft_month)
+    empty = ["/archive/0001/", "/archive/0001/01/", "/archive/9998/12/", f"/archive/{newest.year + 5}/"]
+    empty.append(reverse("blog:archive_month", args=[draft_month.year, draft_month.month]))
+
+    statuses = [client.get(path).status_code for path in empty]
+    real = client.get(reverse("blog:archive_month", args=[newest.year, newest.month]))
+
+    assert statuses == [404] * len(empty)
+    assert real.status_code == 200
+    assert len(response_keys()) == 1
 
 
 def test_post_requests_pass_through(client, posts):
