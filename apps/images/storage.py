@@ -5,6 +5,7 @@ from botocore.exceptions import ClientError
 from PIL import Image, UnidentifiedImageError
 from storages.backends.s3 import S3Storage
 
+from .metadata import without_metadata
 from .mirror import mirror_upload
 from .storage_errors import STORAGE_ERRORS
 
@@ -26,11 +27,14 @@ class MediaStorage(S3Storage):
 
     mirrored=True (the uploads' storage, not the thumbnails', which can be made
     again) copies each saved object into the mirror bucket (apps/images/mirror.py).
+    strip_metadata=True (the uploads' storage too) stores each image without
+    its EXIF, GPS position, XMP and comments (apps/images/metadata.py).
     An option, not a subclass: easy-thumbnails tells storages apart by class,
     and its records of thumbnails must match whichever storage looks them up."""
 
-    def __init__(self, mirrored=False, **settings):
+    def __init__(self, mirrored=False, strip_metadata=False, **settings):
         self.mirrored = mirrored
+        self.strip_metadata = strip_metadata
         # client_config replaces django-storages' own addressing and signature
         # options, so path-style addressing and s3v4 are set here together.
         # boto3 1.36+ checksums every request by default; several S3-compatible
@@ -50,6 +54,8 @@ class MediaStorage(S3Storage):
         super().__init__(**settings)
 
     def _save(self, name, content):
+        if self.strip_metadata:
+            content = without_metadata(content) or content
         decoded_type = decoded_content_type(content)
         if decoded_type:
             # What Pillow decodes, not what the file name or the browser claims.

@@ -230,7 +230,10 @@ AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable
 AWS_MEDIA_MIRROR_BUCKET_NAME = LOCAL_SERVICES["S3_MIRROR_BUCKET"]
 
 STORAGES = {
-    "default": {"BACKEND": "apps.images.storage.MediaStorage", "OPTIONS": {"mirrored": True}},
+    "default": {
+        "BACKEND": "apps.images.storage.MediaStorage",
+        "OPTIONS": {"mirrored": True, "strip_metadata": True},
+    },
     "staticfiles": {"BACKEND": "project.static_files.PipelineStaticStorage"},
 }
 MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
