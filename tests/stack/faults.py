@@ -33,6 +33,7 @@ from .harness import (
     longest_window,
     machine_description,
     posts_with_images,
+    save_problems,
     say,
     setup_django,
     status_summary,
@@ -228,10 +229,7 @@ def judge(scenario, fault, requests, saves, thumbnails_after):
     if windows and not scenario.postgres:
         reader_recovery = windows[-1][1] - fault.ended
     saves_check = check_saves(saves)
-    if saves_check.lost:
-        broken.append(f"{len(saves_check.lost)} acknowledged saves lost")
-    if saves_check.duplicated:
-        broken.append(f"{len(saves_check.duplicated)} saves duplicated")
+    broken += save_problems(saves_check)
     images = posts_with_images(saves).count()
     acknowledged_creates = [
         save for save in saves if save["kind"] == "create" and save["event"] == "acknowledged"
@@ -274,7 +272,8 @@ def report(outcomes):
             seconds(outcome.longest_error_window) if outcome.longest_error_window else "none",
             seconds(outcome.fault.ended - outcome.fault.started),
             seconds(outcome.reader_recovery),
-            f"{outcome.saves.acknowledged} / {outcome.saves.found}, {outcome.saves.refused} refused"
+            f"{outcome.saves.acknowledged} / {outcome.saves.found}, {outcome.saves.refused} refused, "
+            f"{len(outcome.saves.errored)} errored"
             + (f" ({len(outcome.saves.lost)} lost)" if outcome.saves.lost else "")
             + (f" ({len(outcome.saves.duplicated)} duplicated)" if outcome.saves.duplicated else ""),
             f"{outcome.images} images ({outcome.images_during_fault} saved during the fault), "

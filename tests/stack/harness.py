@@ -209,6 +209,13 @@ def status_summary(counter):
 # ---------------------------------------------------------------- editors and thumbnails
 
 
+# What an editor may be answered instead of a success: the form again with
+# its errors (200), a conflict or a limit (409, 429), or the app's own
+# "try again" page (503 with Retry-After; nginx answers 502 or 504 for a dead
+# upstream, never 503). Anything else (500, 502, 504, no answer) is an error.
+CLEAR_REFUSALS = {200, 409, 429, 503}
+
+
 @dataclass
 class SaveCheck:
     acknowledged: int
@@ -216,14 +223,26 @@ class SaveCheck:
     lost: list
     duplicated: list
     refused: int
+    # Saves answered with a server error or nothing, instead of a clear refusal.
+    errored: list = field(default_factory=list)
+    # Errored creates whose post is in the database without its hero image.
+    half_written: list = field(default_factory=list)
 
 
 def check_saves(saves):
-    """Every save an editor was told succeeded is in the database, once."""
+    """Every save an editor was told succeeded is in the database, once; every
+    save that was not is a clear refusal, and left nothing half-written."""
     from apps.blog.models import Post
 
     acknowledged = [save for save in saves if save["event"] == "acknowledged"]
-    refused = sum(1 for save in saves if save["event"] == "refused")
+    not_acknowledged = [save for save in saves if save["event"] == "refused"]
+    errored = [save for save in not_acknowledged if save.get("status") not in CLEAR_REFUSALS]
+    half_written = [
+        save
+        for save in errored
+        if save["kind"] == "create"
+        and Post.objects.filter(title=f"Load {save['marker']}", hero_image="").exists()
+    ]
     lost, duplicated, found = [], [], 0
     sent_edits = {}
     for save in saves:
@@ -247,7 +266,32 @@ def check_saves(saves):
             found += 1
         elif save["kind"] != "create" or rows == 0:
             lost.append(save)
-    return SaveCheck(len(acknowledged), found, lost, duplicated, refused)
+    return SaveCheck(
+        len(acknowledged),
+        found,
+        lost,
+        duplicated,
+        len(not_acknowledged) - len(errored),
+        errored,
+        half_written,
+    )
+
+
+def save_problems(saves_check):
+    """What broke in the editors' saves, one phrase each; [] when every save held."""
+    problems = []
+    if saves_check.lost:
+        problems.append(f"{len(saves_check.lost)} acknowledged saves lost")
+    if saves_check.duplicated:
+        problems.append(f"{len(saves_check.duplicated)} saves duplicated")
+    if saves_check.errored:
+        statuses = status_summary(Counter(save.get("status") or 0 for save in saves_check.errored))
+        problems.append(
+            f"{len(saves_check.errored)} saves answered with an error, not a refusal ({statuses})"
+        )
+    if saves_check.half_written:
+        problems.append(f"{len(saves_check.half_written)} errored saves left a post without its image")
+    return problems
 
 
 def posts_with_images(saves):

@@ -102,6 +102,9 @@ under {GROWTH_GOAL:.0%} growth after warm-up, and {RSS_GOAL_MB} MB per worker.
 """
     update_section("soak", body)
     say("written to docs/reliability.md")
+    grown = [row[0] for row in growth_rows(samples) if "OVER 10%" in row[-1]]
+    if grown:
+        raise SystemExit(f"soak: FAILED - grew more than {GROWTH_GOAL:.0%} after warm-up: {', '.join(grown)}")
 
 
 if __name__ == "__main__":
