@@ -279,7 +279,7 @@ def trusted_proxies_from(config):
     if behind_proxy and not trusted_proxies:
         raise ConfigError(
             f'{config.source_name}: key "TRUSTED_PROXIES" is empty but "BEHIND_PROXY" is true: every client '
-            'would have the proxy\'s address; list the proxy\'s address or network, or set "BEHIND_PROXY": '
+            "would have the proxy's address; list the proxy's address or network, or set \"BEHIND_PROXY\": "
             "false if clients connect directly"
         )
     if not behind_proxy and config.read("PROXY_SETS_X_FORWARDED_PROTO"):
