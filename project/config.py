@@ -61,6 +61,7 @@ CONFIG_KEYS = (
     Key("SECURE_HSTS_SECONDS", OVERRIDE, int, 60 * 60 * 24 * 365),
     Key("SECURE_HSTS_INCLUDE_SUBDOMAINS", OVERRIDE, bool, False),
     Key("SECURE_HSTS_PRELOAD", OVERRIDE, bool, False),
+    Key("BEHIND_PROXY", OVERRIDE, bool, True),
     Key("PROXY_SETS_X_FORWARDED_PROTO", OVERRIDE, bool, False),
     Key("DATABASE_CONN_MAX_AGE", OVERRIDE, int, 60),
     Key("DATABASE_REPLICA_MAX_LAG_SECONDS", OVERRIDE, int, 5),
@@ -244,16 +245,48 @@ def site_url_from(config):
     return site_url
 
 
+# Every IPv4 address, spelled as IPv6: apps/security/clients.py unwraps it to 0.0.0.0/0.
+IPV4_MAPPED_NETWORK = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def trusts_every_address(network):
+    return network.prefixlen == 0 or (network.version == 6 and network.supernet_of(IPV4_MAPPED_NETWORK))
+
+
 def trusted_proxies_from(config):
-    """Addresses or networks (10.0.0.0/8) of the proxies whose X-Forwarded-For is believed."""
+    """Addresses or networks (10.0.0.0/8) of the proxies whose X-Forwarded-For is believed.
+
+    Behind a proxy (BEHIND_PROXY, true unless clients connect to gunicorn
+    directly) the list must name it: otherwise every client has the proxy's
+    address and shares one budget of every limit (20 wrong passwords from
+    anywhere would lock out every editor). A network holding every address
+    (0.0.0.0/0, ::/0) would let any client choose its own address.
+    """
     trusted_proxies = config.read("TRUSTED_PROXIES")
     for entry in trusted_proxies:
         try:
-            ipaddress.ip_network(entry, strict=False)
+            network = ipaddress.ip_network(entry, strict=False)
         except (TypeError, ValueError):
             raise ConfigError(
                 f'{config.source_name}: key "TRUSTED_PROXIES" holds {json.dumps(entry)}, not an address'
             ) from None
+        if trusts_every_address(network):
+            raise ConfigError(
+                f'{config.source_name}: key "TRUSTED_PROXIES" holds {json.dumps(entry)}, which trusts every '
+                "address: any client could choose its own with X-Forwarded-For; list only your proxies"
+            )
+    behind_proxy = config.read("BEHIND_PROXY")
+    if behind_proxy and not trusted_proxies:
+        raise ConfigError(
+            f'{config.source_name}: key "TRUSTED_PROXIES" is empty but "BEHIND_PROXY" is true: every client '
+            "would have the proxy's address; list the proxy's address or network, or set \"BEHIND_PROXY\": "
+            "false if clients connect directly"
+        )
+    if not behind_proxy and config.read("PROXY_SETS_X_FORWARDED_PROTO"):
+        raise ConfigError(
+            f'{config.source_name}: key "PROXY_SETS_X_FORWARDED_PROTO" is true but "BEHIND_PROXY" is false: '
+            "with no proxy in front, any client could claim HTTPS"
+        )
     return trusted_proxies
 
 

@@ -14,7 +14,6 @@ reader, and a post that stops being public is forgotten when that commits.
 """
 
 import enum
-import ipaddress
 import json
 import logging
 
@@ -23,6 +22,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+
+from apps.security.clients import identity_of_address
 
 from .models import Post
 
@@ -45,9 +46,9 @@ def _redis():
 # One read per reader and post in this window: reloading a page or replaying
 # its beacon adds nothing.
 READ_WINDOW_SECONDS = 30 * 60
-# Beacons per reader (an IPv4 address or an IPv6 /64) in this window: a
-# reader who reads this many posts a minute is a script; a newsroom or a
-# campus behind one address still fits.
+# Beacons per reader (its client identity: an IPv4 address, or an IPv6 /64
+# within a budget of its /48) in this window: a reader who reads this many
+# posts a minute is a script; a newsroom or a campus behind one address still fits.
 BEACONS_PER_WINDOW = 60
 RATE_WINDOW_SECONDS = 60
 
@@ -60,14 +61,19 @@ class BeaconOutcome(enum.Enum):
     RATE_LIMITED = "rate-limited"
 
 
-# One round trip, atomic: count the reader's beacon against its rate limit,
-# then increment only a listed post this reader has not read in the window.
-# KEYS: scores, cards, this reader's read of this post, this reader's beacons.
-# ARGV: post id, read window, beacons per window, rate window.
+# One round trip, atomic: count the reader's beacon against each budget of
+# its identity, then increment only a listed post this reader has not read in
+# the window.
+# KEYS: scores, cards, this reader's read of this post, then one beacon counter per budget.
+# ARGV: post id, read window, rate window, then each budget's beacons per window.
 COUNT_ONE_READ = """
-local beacons = redis.call('INCR', KEYS[4])
-if beacons == 1 then redis.call('EXPIRE', KEYS[4], ARGV[4]) end
-if beacons > tonumber(ARGV[3]) then return 'rate-limited' end
+local limited = false
+for index = 4, #KEYS do
+  local beacons = redis.call('INCR', KEYS[index])
+  if beacons == 1 then redis.call('EXPIRE', KEYS[index], ARGV[3]) end
+  if beacons > tonumber(ARGV[index]) then limited = true end
+end
+if limited then return 'rate-limited' end
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 'not-listed' end
 if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then return 'already-counted' end
 redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
@@ -75,24 +81,17 @@ return 'counted'
 """
 
 
-def reader(client_address):
-    """Who a limit applies to: the IPv4 address, or the IPv6 /64 network,
-    which one host usually holds whole and could rotate through."""
-    try:
-        address = ipaddress.ip_address(client_address)
-    except ValueError:
-        return client_address
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return str(address)
-
-
 def read_key(post_id, client_address):
-    return cache.make_key(f"popular-posts:read:{int(post_id)}:{reader(client_address)}")
+    """One reader's read of one post: the reader is its client identity (apps/security/clients.py)."""
+    return cache.make_key(f"popular-posts:read:{int(post_id)}:{identity_of_address(client_address).network}")
 
 
-def beacons_key(client_address):
-    return cache.make_key(f"popular-posts:beacons:{reader(client_address)}")
+def beacon_budgets(client_address):
+    """[(counter key, beacons per window)] for each budget of the reader's identity."""
+    return [
+        (cache.make_key(f"popular-posts:beacons:{network}"), limit)
+        for network, limit in identity_of_address(client_address).budgets(BEACONS_PER_WINDOW)
+    ]
 
 
 def remember_post(post):
@@ -117,7 +116,8 @@ def count_post_view(post_id, client_address):
     redis = _redis()
     if redis is None:
         return None
-    keys = (scores_key, cards_key, read_key(post_id, client_address), beacons_key(client_address))
+    budgets = beacon_budgets(client_address)
+    keys = (scores_key, cards_key, read_key(post_id, client_address), *(key for key, _limit in budgets))
     try:
         outcome = redis.eval(
             COUNT_ONE_READ,
@@ -125,8 +125,8 @@ def count_post_view(post_id, client_address):
             *keys,
             int(post_id),
             READ_WINDOW_SECONDS,
-            BEACONS_PER_WINDOW,
             RATE_WINDOW_SECONDS,
+            *(limit for _key, limit in budgets),
         )
     except RedisError:
         logger.warning("Could not count a view of post %s", post_id, exc_info=True)

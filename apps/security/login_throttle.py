@@ -1,7 +1,8 @@
 """Login throttling: failed logins counted per account and per client address.
 
-Two fixed-window counters in the cache Redis, one per account name (hashed,
-case-folded) and one per client address (apps/security/clients.py). Checking
+Fixed-window counters in the cache Redis, one per account name (hashed,
+case-folded) and one per client identity (apps/security/clients.py: an IPv4
+address, or an IPv6 /64 and its /48). Checking
 costs one GET of both keys and no SQL, so a throttled attempt never reaches
 the database or the password hasher. When Redis is down the counters read as
 zero: logins keep working, unthrottled (the cache is never a dependency).
@@ -19,7 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from redis.exceptions import RedisError
 
-from .clients import client_address
+from .clients import client_identity
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def _failure_keys(request, username):
     account_digest = hashlib.sha256(str(username).casefold().encode()).hexdigest()
     keys = {f"login-failures:account:{account_digest}": settings.LOGIN_FAILURES_PER_ACCOUNT}
     if request is not None:
-        keys[f"login-failures:address:{client_address(request)}"] = settings.LOGIN_FAILURES_PER_ADDRESS
+        for network, limit in client_identity(request).budgets(settings.LOGIN_FAILURES_PER_ADDRESS):
+            keys[f"login-failures:address:{network}"] = limit
     return keys
 
 

@@ -159,6 +159,8 @@ class BenchDatabase:
             # Plain HTTP on loopback: no SSL redirect, no secure-only cookies.
             "HTTPS": False,
             "DEBUG": False,
+            # Locust talks to gunicorn directly: no proxy to trust.
+            "BEHIND_PROXY": False,
         }
         self.config_path.write_text(json.dumps(config, indent=2))
         self.config_path.chmod(0o600)

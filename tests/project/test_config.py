@@ -133,3 +133,35 @@ def test_redis_url_with_a_bad_option_or_scheme_is_refused_naming_it(url, message
 def test_rediss_url_cannot_turn_certificate_checks_off(option):
     with pytest.raises(ConfigError, match=f'option "{option}" would turn certificate checks off'):
         redis_url(f"rediss://cache:6380/0?{option}", "CELERY_BROKER_URL")
+
+
+def proxies_config(**values):
+    return Config(values, "config.json")
+
+
+@pytest.mark.parametrize("everyone", ["0.0.0.0/0", "::/0", "::ffff:0:0/96", "::/1", "0.0.0.0/0.0.0.0"])
+def test_a_trusted_network_holding_every_address_is_refused(everyone):
+    """Trusting every address lets any client write its own into X-Forwarded-For."""
+    with pytest.raises(ConfigError, match=r'"TRUSTED_PROXIES" holds ".*", which trusts every address'):
+        trusted_proxies_from(proxies_config(TRUSTED_PROXIES=["10.0.0.0/24", everyone]))
+
+
+def test_behind_a_proxy_an_empty_trust_list_is_refused_by_default():
+    message = r'^config.json: key "TRUSTED_PROXIES" is empty but "BEHIND_PROXY" is true: every client'
+    with pytest.raises(ConfigError, match=message):
+        trusted_proxies_from(proxies_config())
+    with pytest.raises(ConfigError, match=message):
+        trusted_proxies_from(proxies_config(TRUSTED_PROXIES=[], BEHIND_PROXY=True))
+
+
+def test_clients_connecting_directly_need_no_trusted_proxy_but_may_not_claim_https():
+    assert trusted_proxies_from(proxies_config(BEHIND_PROXY=False)) == []
+    with pytest.raises(
+        ConfigError, match=r'"PROXY_SETS_X_FORWARDED_PROTO" is true but "BEHIND_PROXY" is false'
+    ):
+        trusted_proxies_from(proxies_config(BEHIND_PROXY=False, PROXY_SETS_X_FORWARDED_PROTO=True))
+
+
+def test_a_proxys_own_network_is_trusted():
+    config = proxies_config(TRUSTED_PROXIES=["127.0.0.1", "10.77.20.0/24", "2001:db8::/64"])
+    assert trusted_proxies_from(config) == ["127.0.0.1", "10.77.20.0/24", "2001:db8::/64"]

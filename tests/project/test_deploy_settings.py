@@ -195,3 +195,24 @@ def test_placeholder_health_report_token_is_refused_with_one_line(tmp_path):
     assert result.stderr.strip().startswith(
         'config.json: key "HEALTHZ_DETAIL_TOKEN" is the placeholder from config.json.example'
     )
+
+
+def test_behind_a_proxy_with_no_trusted_proxy_the_process_stops_with_one_line(tmp_path):
+    """Every client would have the proxy's address: one login budget for the world."""
+    config = filled_in_config() | {"TRUSTED_PROXIES": []}
+    result = run_manage(write_config(tmp_path, config), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        'config.json: key "TRUSTED_PROXIES" is empty but "BEHIND_PROXY" is true'
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_trusting_every_address_stops_the_process_with_one_line(tmp_path):
+    config = filled_in_config() | {"TRUSTED_PROXIES": ["::/0"]}
+    result = run_manage(write_config(tmp_path, config), "check")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        'config.json: key "TRUSTED_PROXIES" holds "::/0", which trusts every'
+    )
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -241,3 +241,11 @@ def test_dockerfile_runs_as_a_non_root_user_without_gunicorns_home_socket():
 def test_dotenv_with_the_secrets_is_never_committed_nor_copied_into_the_image():
     assert ".env" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
     assert ".env" in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+
+
+def test_the_app_trusts_the_compose_networks_pinned_subnet_and_nothing_wider():
+    """Readers reach web through Docker's userland proxy or the scaled shape's
+    nginx, both on this network: trusted, the limits count each reader apart."""
+    (subnet,) = (entry["subnet"] for entry in MODEL["networks"]["default"]["ipam"]["config"])
+    assert APP_CONFIG["TRUSTED_PROXIES"] == [subnet]
+    assert read_deploy_config(Config(dict(APP_CONFIG), "config.json"))["TRUSTED_PROXIES"] == [subnet]

@@ -2,17 +2,30 @@
 upstreams: one that drops every request unanswered (an app server dying
 mid-request), one that answers. Idempotent requests move on to the other
 server, a POST an app server may have acted on is never sent twice (except
-the read beacon), and the client's address reaches the app."""
+the read beacon), and the client's address reaches the app.
 
+Then in front of a live Django server trusting nginx's loopback address, as
+`make stack` configures it: two clients (sockets bound to 127.0.0.2 and
+127.0.0.3, both loopback on Linux) get budgets of their own, and one client's
+wrong passwords never lock out an editor at the other."""
+
+import html
+import http.client
+import re
 import subprocess
 import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import User
 
+from apps.blog.search import SEARCH_RATE_LIMIT
+from apps.security import ratelimit
 from project.services.processes import free_port, port_is_open, running_as_root, wait_until
 from project.services.programs import NGINX_BINARY
 from project.services.stack import nginx_config
@@ -53,27 +66,33 @@ class Balancer(NamedTuple):
     healthy: Upstream
 
 
-@pytest.fixture
-def balancer(tmp_path):
-    dying, healthy = Upstream(answers=False), Upstream(answers=True)
-    for upstream in (dying, healthy):
-        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+def start_nginx(directory, servers):
+    """The committed nginx.conf on a free loopback port, in front of `servers`: (process, port)."""
     port = free_port()
-    # max_fails=0: the dying server stays in the rotation, so every other request meets it.
-    servers = [f"server 127.0.0.1:{upstream.server_address[1]} max_fails=0;" for upstream in (dying, healthy)]
-    (tmp_path / "logs").mkdir()
-    (tmp_path / "temp").mkdir()
-    config_file = tmp_path / "nginx.conf"
+    (directory / "logs").mkdir()
+    (directory / "temp").mkdir()
+    config_file = directory / "nginx.conf"
     config = nginx_config(f"127.0.0.1:{port}", servers)
     if running_as_root():
         # The workers must reach this test's private temporary directory.
         config = config.replace("user www-data;", "user root;")
     config_file.write_text(config)
     nginx = subprocess.Popen(
-        [NGINX_BINARY, "-p", f"{tmp_path}/", "-c", str(config_file), "-e", "logs/error.log"],
+        [NGINX_BINARY, "-p", f"{directory}/", "-c", str(config_file), "-e", "logs/error.log"],
         stderr=subprocess.PIPE,
     )
     assert wait_until(lambda: port_is_open(port), timeout=10), "nginx did not start"
+    return nginx, port
+
+
+@pytest.fixture
+def balancer(tmp_path):
+    dying, healthy = Upstream(answers=False), Upstream(answers=True)
+    for upstream in (dying, healthy):
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    # max_fails=0: the dying server stays in the rotation, so every other request meets it.
+    servers = [f"server 127.0.0.1:{upstream.server_address[1]} max_fails=0;" for upstream in (dying, healthy)]
+    nginx, port = start_nginx(tmp_path, servers)
     yield Balancer(f"http://127.0.0.1:{port}", dying, healthy)
     nginx.terminate()
     nginx.wait(timeout=10)
@@ -123,3 +142,107 @@ def test_client_address_and_scheme_are_passed_to_the_app(balancer):
     assert headers["X-Real-IP"] == "127.0.0.1"
     assert headers["X-Forwarded-For"] == "127.0.0.1"
     assert headers["X-Forwarded-Proto"] == "http"
+
+
+@pytest.fixture
+def nginx_before_django(tmp_path, live_server, settings):
+    """nginx in front of a live Django server that trusts nginx's address, as the stack's config.json does."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    live_port = live_server.url.rsplit(":", 1)[1]
+    nginx, port = start_nginx(tmp_path, [f"server 127.0.0.1:{live_port};"])
+    yield port
+    nginx.terminate()
+    nginx.wait(timeout=10)
+
+
+class LoopbackClient:
+    """A browser at one loopback address: its socket is bound there, so nginx
+    sees it as the reader's address; it keeps its cookies."""
+
+    def __init__(self, port, address):
+        self.port, self.address, self.cookies = port, address, {}
+
+    def request(self, method, path, form=None):
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=10, source_address=(self.address, 0)
+        )
+        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        finally:
+            connection.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response, text
+
+    def log_in(self, username, password):
+        """True when the admin let this user in; the form's message otherwise."""
+        _response, login_page = self.request("GET", "/admin/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        form = {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/admin/"}
+        response, text = self.request("POST", "/admin/login/", form)
+        if response.status == 302 and response.getheader("Location") == "/admin/":
+            return True
+        return html.unescape(text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_wrong_passwords_from_one_client_never_lock_out_an_editor_at_another(
+    nginx_before_django, settings
+):
+    User.objects.create_user("editor", password="right-password", is_staff=True)
+    attacker = LoopbackClient(nginx_before_django, "127.0.0.2")
+    editor = LoopbackClient(nginx_before_django, "127.0.0.3")
+
+    sprayed = [
+        attacker.log_in(f"guess{number}", "wrong") for number in range(settings.LOGIN_FAILURES_PER_ADDRESS)
+    ]
+
+    assert all("Please enter the correct username and password" in answer for answer in sprayed)
+    assert "Too many failed logins" in attacker.log_in("editor", "right-password")
+    assert editor.log_in("editor", "right-password") is True
+
+
+@pytest.fixture
+def frozen_rate_limit_clock(monkeypatch):
+    """30 seconds into a rate-limit window, for the whole test: no window ends mid-flood."""
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 60 * 28_333_333 + 30.0))
+
+
+def search_statuses(client, first, count):
+    """Searches no one asked before (a stored page would be served before the limit)."""
+    return [
+        client.request("GET", f"/search/?q=harbour{number}")[0].status
+        for number in range(first, first + count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clients_behind_nginx_get_separate_search_budgets(nginx_before_django, frozen_rate_limit_clock):
+    flooding = LoopbackClient(nginx_before_django, "127.0.0.2")
+    reading = LoopbackClient(nginx_before_django, "127.0.0.3")
+
+    assert search_statuses(flooding, 0, SEARCH_RATE_LIMIT) == [200] * SEARCH_RATE_LIMIT
+    assert search_statuses(flooding, SEARCH_RATE_LIMIT, 3) == [429] * 3
+    assert search_statuses(reading, 100, 3) == [200] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_untrusted_nginx_makes_every_client_share_one_budget(
+    nginx_before_django, frozen_rate_limit_clock, settings
+):
+    """What the deploy settings refuse to start with: no proxy trusted behind one."""
+    settings.TRUSTED_PROXIES = []
+    flooding = LoopbackClient(nginx_before_django, "127.0.0.2")
+    reading = LoopbackClient(nginx_before_django, "127.0.0.3")
+
+    assert search_statuses(flooding, 0, SEARCH_RATE_LIMIT) == [200] * SEARCH_RATE_LIMIT
+    assert search_statuses(reading, 100, 3) == [429] * 3
