@@ -413,6 +413,7 @@ STORAGES["thumbnails"] = {"BACKEND": "apps.images.storage.MediaStorage", "OPTION
 # "Most read": a Redis sorted set, halved by each decay so that old favourites
 # fade; a post worth less than one recent view leaves the list.
 POPULAR_POSTS_DECAY_FACTOR = 0.5
+POPULAR_POSTS_DECAY_EVERY_SECONDS = 6 * 3600
 POPULAR_POSTS_MIN_SCORE = 1.0
 
 # Queues: an editor waits for `high` (its own worker process, since kombu
@@ -431,7 +432,10 @@ CELERY_TASK_ROUTES.update(
 CELERY_BEAT_SCHEDULE.update(
     {
         "publish-due-posts": {"task": "apps.blog.tasks.publish_due_posts", "schedule": 60.0},
-        "decay-popular-posts": {"task": "apps.blog.tasks.decay_popular_posts", "schedule": 60.0 * 60 * 6},
+        "decay-popular-posts": {
+            "task": "apps.blog.tasks.decay_popular_posts",
+            "schedule": float(POPULAR_POSTS_DECAY_EVERY_SECONDS),
+        },
         "queue-missing-thumbnails": {"task": "apps.images.tasks.queue_missing_thumbnails", "schedule": 20.0},
         "remove-unreferenced-images": {
             "task": "apps.images.tasks.remove_unreferenced_images",

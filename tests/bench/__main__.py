@@ -12,10 +12,10 @@ scenarios rewrite only their own figures.
 import os
 import time
 
-from . import caching, database, images, scale
+from . import caching, database, images, popularity, scale
 from .harness import BenchDatabase, bench_sizes, collect_static, exclusive_run, say, update_section
 
-SCENARIOS = [database, images, caching, scale]
+SCENARIOS = [database, images, caching, scale, popularity]
 
 
 def main():

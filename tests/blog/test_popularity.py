@@ -144,7 +144,7 @@ def test_beacon_from_our_own_page_counts_with_no_sql(
     assert most_read_posts() == [{"title": "Harbour reopens", "url": post.get_absolute_url(), "score": 1.0}]
 
 
-def test_one_reader_counts_once_per_post_per_window(client, post_factory):
+def test_one_reader_counts_once_per_post_per_day(client, post_factory):
     post = post_factory(title="Harbour reopens")
     remember_post(post)
     beacon_url = reverse("blog:post_read", args=[post.pk])
@@ -156,20 +156,64 @@ def test_one_reader_counts_once_per_post_per_window(client, post_factory):
     assert most_read_posts()[0]["score"] == 2.0
 
 
-def test_a_reader_is_counted_again_once_the_window_has_passed(post_factory):
-    """The window is a TTL on one key per reader and post (SET NX EX)."""
+def test_a_reader_is_counted_again_the_next_day(post_factory):
+    """Unique readers are one HyperLogLog per post and UTC day, which expires after the next."""
     post = post_factory()
     remember_post(post)
     assert count_post_view(post.pk, "192.0.2.10") == popularity.BeaconOutcome.COUNTED
     assert count_post_view(post.pk, "192.0.2.10") == popularity.BeaconOutcome.ALREADY_COUNTED
 
-    read_key = popularity.read_key(post.pk, "192.0.2.10")
-    ttl = popularity._redis().ttl(read_key)
-    assert 0 < ttl <= popularity.READ_WINDOW_SECONDS
-    popularity._redis().delete(read_key)  # what the TTL does at the end of the window
+    readers_key = popularity.readers_key(post.pk)
+    ttl = popularity._redis().ttl(readers_key)
+    assert 0 < ttl <= popularity.DAY_KEY_TTL_SECONDS
+    popularity._redis().delete(readers_key)  # the next day's key is another one
 
     assert count_post_view(post.pk, "192.0.2.10") == popularity.BeaconOutcome.COUNTED
     assert most_read_posts()[0]["score"] == 2.0
+
+
+def test_many_unique_readers_are_counted_within_the_estimate(post_factory):
+    """The score grows by what the day's estimate grew by: close to the true count
+    at any size (PFADD's own answer would undercount a big story)."""
+    post = post_factory()
+    remember_post(post)
+    for reader in range(2000):
+        count_post_view(post.pk, f"10.{reader // 65536}.{reader // 256 % 256}.{reader % 256}")
+
+    assert 2000 * 0.97 <= most_read_posts()[0]["score"] <= 2000 * 1.03
+
+
+def test_one_site_adds_at_most_its_daily_reads(post_factory, monkeypatch):
+    """A /48 rotating through its /64s (each a reader with its own beacon budget) meets the daily cap."""
+    monkeypatch.setattr(popularity, "DAILY_READS_PER_SITE", 5)
+    post = post_factory()
+    remember_post(post)
+
+    outcomes = [count_post_view(post.pk, f"2001:db8:7:{network:x}::1") for network in range(1, 9)]
+    elsewhere = count_post_view(post.pk, "2001:db8:8::1")
+
+    assert outcomes == [popularity.BeaconOutcome.COUNTED] * 5 + [popularity.BeaconOutcome.CAPPED] * 3
+    assert elsewhere == popularity.BeaconOutcome.COUNTED
+    assert most_read_posts()[0]["score"] == 6.0
+
+
+def test_cards_live_in_day_hashes_that_expire(post_factory):
+    """Memory follows the posts rendered today and yesterday, never the whole archive."""
+    post = post_factory(title="Harbour reopens")
+    remember_post(post)
+    redis = popularity._redis()
+    today_key, yesterday_key = popularity.card_keys()
+
+    assert redis.hexists(today_key, post.pk)
+    assert 0 < redis.ttl(today_key) <= popularity.DAY_KEY_TTL_SECONDS
+    # Rendered yesterday only: still listed and counted today.
+    redis.rename(today_key, yesterday_key)
+    assert count_post_view(post.pk, "192.0.2.10") == popularity.BeaconOutcome.COUNTED
+    assert listed_titles() == ["Harbour reopens"]
+    # Its day hash expired: no card, no count, not listed.
+    redis.delete(yesterday_key)
+    assert count_post_view(post.pk, "192.0.2.11") == popularity.BeaconOutcome.NOT_LISTED
+    assert listed_titles() == []
 
 
 def test_an_ipv6_reader_cannot_rotate_addresses_within_its_network(post_factory):

@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.blog import tasks
+from apps.blog import popularity, tasks
 from apps.blog.models import Post
 from apps.blog.popularity import count_post_view, most_read_posts, remember_post
 from apps.caching.list_version import list_version
@@ -117,6 +117,21 @@ def test_decay_halves_scores_and_drops_faded_and_unpublished_posts(post_factory)
     assert tasks.decay_popular_posts() == 1
 
     assert most_read_posts() == [{"title": "Steady", "url": steady.get_absolute_url(), "score": 4.0}]
+
+
+def test_decay_runs_once_per_period_however_often_it_is_sent(post_factory):
+    """A second beat or a retried task in the same six hours changes nothing."""
+    steady = post_factory(title="Steady")
+    for _view in range(8):
+        record_post_view(steady)
+    period_start = datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.UTC)
+
+    first = popularity.decay_popular_posts(now=period_start)
+    again = popularity.decay_popular_posts(now=period_start + datetime.timedelta(hours=5))
+    next_period = popularity.decay_popular_posts(now=period_start + datetime.timedelta(hours=6))
+
+    assert (first, again, next_period) == (1, None, 1)
+    assert most_read_posts()[0]["score"] == 2.0
 
 
 def test_a_beacon_for_a_post_no_public_page_rendered_is_not_counted(post_factory):
