@@ -4,7 +4,6 @@ mid-request), one that answers. Idempotent requests move on to the other
 server, a POST an app server may have acted on is never sent twice (except
 the read beacon), and the client's address reaches the app."""
 
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -13,9 +12,8 @@ from typing import NamedTuple
 
 import pytest
 
-from project.services.processes import free_port, port_is_open, running_as_root, wait_until
-from project.services.programs import NGINX_BINARY
-from project.services.stack import nginx_config
+from project.services.processes import free_port
+from tests.support.nginx import nginx_in_front_of
 
 
 class Upstream(ThreadingHTTPServer):
@@ -58,25 +56,10 @@ def balancer(tmp_path):
     dying, healthy = Upstream(answers=False), Upstream(answers=True)
     for upstream in (dying, healthy):
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    port = free_port()
     # max_fails=0: the dying server stays in the rotation, so every other request meets it.
     servers = [f"server 127.0.0.1:{upstream.server_address[1]} max_fails=0;" for upstream in (dying, healthy)]
-    (tmp_path / "logs").mkdir()
-    (tmp_path / "temp").mkdir()
-    config_file = tmp_path / "nginx.conf"
-    config = nginx_config(f"127.0.0.1:{port}", servers)
-    if running_as_root():
-        # The workers must reach this test's private temporary directory.
-        config = config.replace("user www-data;", "user root;")
-    config_file.write_text(config)
-    nginx = subprocess.Popen(
-        [NGINX_BINARY, "-p", f"{tmp_path}/", "-c", str(config_file), "-e", "logs/error.log"],
-        stderr=subprocess.PIPE,
-    )
-    assert wait_until(lambda: port_is_open(port), timeout=10), "nginx did not start"
-    yield Balancer(f"http://127.0.0.1:{port}", dying, healthy)
-    nginx.terminate()
-    nginx.wait(timeout=10)
+    with nginx_in_front_of(tmp_path, servers) as url:
+        yield Balancer(url, dying, healthy)
     for upstream in (dying, healthy):
         upstream.shutdown()
         upstream.server_close()
