@@ -13,7 +13,7 @@ DEMO_POSTS ?= 3000
 LOCK_ORDER := base deploy compose s3 dev
 LOCKS := $(foreach name,$(LOCK_ORDER),requirements/$(name).txt)
 
-.PHONY: help run test lint format bench lighthouse setup system-packages browser-packages bench-packages services services-stop \
+.PHONY: help run test lint format bench lighthouse setup system-packages browser-packages checker-packages bench-packages services services-stop \
         services-status services-reset migrate demo-data local-admin clean stack stack-stop stack-status loadtest faults soak \
         compose-test scaling lock audit backup backup-info restore-check migration-check
 
@@ -24,7 +24,7 @@ run: setup demo-data local-admin ## Set everything up, then run web, worker and 
 	$(MANAGE) check_media_bucket
 	$(PY) -m project.devserver
 
-test: setup browser-packages ## Run the test suite with coverage against real Postgres, Redis and S3
+test: setup browser-packages checker-packages node_modules/.installed ## Run the test suite with coverage against real Postgres, Redis and S3
 	BROADSHEET_PG_FAST=1 $(PY) -m project.services start
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
@@ -60,6 +60,9 @@ system-packages: ## Install the Debian packages the services need (PostgreSQL, R
 browser-packages: ## Install Debian's chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=chromium
 
+checker-packages: ## Install Debian's Java for the Nu HTML checker of the tests (npm's vnu-jar), if missing
+	@command -v java >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=default-jre-headless
+
 bench-packages: ## Install Debian's wrk for the benchmarks, if missing
 	@command -v wrk >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES=wrk
 
@@ -78,10 +81,12 @@ lock: $(VENV)/.installed ## Compile requirements/*.in into hashed *.txt locks (U
 	    requirements/$$name.in --output-file requirements/$$name.txt; \
 	done
 
-# Node only for Lighthouse (make lighthouse): exactly what package-lock.json pins.
+# Node only for Lighthouse (make lighthouse) and the Nu HTML checker's jar
+# (make test): exactly what package-lock.json pins. --ignore-scripts: the one
+# install script, vnu-jar's, would download a Java runtime; Debian's is used.
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || $(MAKE) system-packages EXTRA_PACKAGES="nodejs npm"
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 project/settings/local.py:

@@ -2,11 +2,13 @@
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.blog.models import Post
+from tests.support.headers import collect_stylesheet, header_problems
 from tests.support.pages import PAGE_NAMES, page_urls
 
 
@@ -119,3 +121,55 @@ def test_head_is_answered_like_get_without_a_body(client, site, page_name):
     assert (cold.status_code, warm.status_code) == (200, 200)
     assert (cold.content, warm.content) == (b"", b"")
     assert len(warm_head) == len(warm_get)
+
+
+@pytest.mark.parametrize("page_name", [*PAGE_NAMES, "not_found"])
+def test_no_page_says_a_header_twice_or_both_ways(client, admin_client, site, page_name):
+    """Cold, from the cache, HEAD, revalidated, and for staff: every layer that
+    adds a header (CSP, security, page cache, sessions, validators) adds it once."""
+    url = page_urls(site).get(page_name, "/posts/no-such-story/")
+    cold = client.get(url)
+    responses = {
+        "cold": cold,
+        "warm": client.get(url),
+        "head": client.head(url),
+        "revalidated": client.get(url, headers={"If-None-Match": cold.get("ETag", "*")}),
+        "staff": admin_client.get(url),
+    }
+
+    problems = {way: header_problems(response.items()) for way, response in responses.items()}
+
+    assert {way: found for way, found in problems.items() if found} == {}
+
+
+def test_static_files_say_vary_accept_encoding_once(settings, tmp_path):
+    """Served by whitenoise as deployed: compressed copies beside each file,
+    so its answer varies on Accept-Encoding, said once, whichever copy is sent."""
+    settings.STATIC_ROOT = tmp_path
+    stylesheet_url = collect_stylesheet(tmp_path)
+    client = Client()  # a new handler: whitenoise indexes STATIC_ROOT when it is built
+
+    responses = {
+        encoding: client.get(stylesheet_url, headers={"Accept-Encoding": encoding})
+        for encoding in ("br, gzip", "gzip", "identity")
+    }
+
+    assert {encoding: response.get("Content-Encoding") for encoding, response in responses.items()} == {
+        "br, gzip": "br",
+        "gzip": "gzip",
+        "identity": None,
+    }
+    assert {encoding: response["Vary"] for encoding, response in responses.items()} == dict.fromkeys(
+        responses, "Accept-Encoding"
+    )
+    assert [problem for response in responses.values() for problem in header_problems(response.items())] == []
+
+
+def test_the_header_check_catches_what_redbot_flagged():
+    assert header_problems([("Vary", "Accept-Encoding"), ("vary", "accept-encoding")]) == [
+        "vary repeats ['accept-encoding']: ['Accept-Encoding', 'accept-encoding']"
+    ]
+    assert header_problems([("Cache-Control", "public, max-age=60"), ("Cache-Control", "private")]) == [
+        "cache-control says both public and private: ['public, max-age=60', 'private']"
+    ]
+    assert header_problems([("ETag", '"a"'), ("ETag", '"b"')]) == ["etag sent 2 times: ['\"a\"', '\"b\"']"]

@@ -12,7 +12,6 @@ wrong passwords never lock out an editor at the other."""
 import html
 import http.client
 import re
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -26,9 +25,8 @@ from django.contrib.auth.models import User
 
 from apps.blog.search import SEARCH_RATE_LIMIT
 from apps.security import ratelimit
-from project.services.processes import free_port, port_is_open, running_as_root, wait_until
-from project.services.programs import NGINX_BINARY
-from project.services.stack import nginx_config
+from project.services.processes import free_port
+from tests.support.nginx import nginx_in_front_of
 
 
 class Upstream(ThreadingHTTPServer):
@@ -66,25 +64,6 @@ class Balancer(NamedTuple):
     healthy: Upstream
 
 
-def start_nginx(directory, servers):
-    """The committed nginx.conf on a free loopback port, in front of `servers`: (process, port)."""
-    port = free_port()
-    (directory / "logs").mkdir()
-    (directory / "temp").mkdir()
-    config_file = directory / "nginx.conf"
-    config = nginx_config(f"127.0.0.1:{port}", servers)
-    if running_as_root():
-        # The workers must reach this test's private temporary directory.
-        config = config.replace("user www-data;", "user root;")
-    config_file.write_text(config)
-    nginx = subprocess.Popen(
-        [NGINX_BINARY, "-p", f"{directory}/", "-c", str(config_file), "-e", "logs/error.log"],
-        stderr=subprocess.PIPE,
-    )
-    assert wait_until(lambda: port_is_open(port), timeout=10), "nginx did not start"
-    return nginx, port
-
-
 @pytest.fixture
 def balancer(tmp_path):
     dying, healthy = Upstream(answers=False), Upstream(answers=True)
@@ -92,10 +71,8 @@ def balancer(tmp_path):
         threading.Thread(target=upstream.serve_forever, daemon=True).start()
     # max_fails=0: the dying server stays in the rotation, so every other request meets it.
     servers = [f"server 127.0.0.1:{upstream.server_address[1]} max_fails=0;" for upstream in (dying, healthy)]
-    nginx, port = start_nginx(tmp_path, servers)
-    yield Balancer(f"http://127.0.0.1:{port}", dying, healthy)
-    nginx.terminate()
-    nginx.wait(timeout=10)
+    with nginx_in_front_of(tmp_path, servers) as url:
+        yield Balancer(url, dying, healthy)
     for upstream in (dying, healthy):
         upstream.shutdown()
         upstream.server_close()
@@ -149,10 +126,8 @@ def nginx_before_django(tmp_path, live_server, settings):
     """nginx in front of a live Django server that trusts nginx's address, as the stack's config.json does."""
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     live_port = live_server.url.rsplit(":", 1)[1]
-    nginx, port = start_nginx(tmp_path, [f"server 127.0.0.1:{live_port};"])
-    yield port
-    nginx.terminate()
-    nginx.wait(timeout=10)
+    with nginx_in_front_of(tmp_path, [f"server 127.0.0.1:{live_port};"]) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 class LoopbackClient:

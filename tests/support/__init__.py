@@ -11,4 +11,6 @@ pages.py      a small site with every kind of public page, its URLs, the admin p
 compose.py    Compose v2 and the Compose schema check, without a Docker engine
 browser.py    driving the admin's widgets in Playwright
 readers.py    reader threads reading pages until told to stop, every outcome kept
+headers.py    the header checks redbot makes, and a static file compressed as deployed
+nginx.py      project/deploy/nginx.conf run by the real nginx in front of a test's app servers
 """
