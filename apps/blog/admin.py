@@ -8,9 +8,15 @@ from django.utils.translation import ngettext
 
 from apps.core.admin_paginators import ApproximateCountPaginator
 from apps.images.admin import ImageUploadAdminMixin
+from apps.images.forms import ImageUploadFormMixin
 from apps.images.models import LibraryImage
 
+from .edit_conflicts import EditConflictAdminMixin, VersionedModelForm
 from .models import Author, Category, Post, Tag
+
+
+class VersionedImageUploadForm(ImageUploadFormMixin, VersionedModelForm):
+    """The change form of a model with images (Post, Author): both checks."""
 
 
 class StatusListFilter(admin.ChoicesFieldListFilter):
@@ -58,7 +64,8 @@ class BodyTextarea(AdminTextareaWidget):
 
 
 @admin.register(Post)
-class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
+class PostAdmin(EditConflictAdminMixin, ImageUploadAdminMixin, admin.ModelAdmin):
+    form = VersionedImageUploadForm
     list_display = ["title", "status", "author", "category", "published_at", "preview_link"]
     # The change list's author and category columns: one JOIN, not two queries per row.
     list_select_related = ["author", "category"]
@@ -147,7 +154,8 @@ class PostAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
+class AuthorAdmin(EditConflictAdminMixin, ImageUploadAdminMixin, admin.ModelAdmin):
+    form = VersionedImageUploadForm
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
     search_fields = ["name"]
@@ -156,7 +164,7 @@ class AuthorAdmin(ImageUploadAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     # Editors order the site's navigation here, right in the list.
     list_editable = ["position"]
@@ -167,13 +175,13 @@ class CategoryAdmin(admin.ModelAdmin):
         if change and set(form.changed_data) <= {"position"}:
             # A new place in the navigation changes no post that shows the
             # category (apps/blog/signals.py then spares their last_modified).
-            category.save(update_fields=["position", "last_modified"])
+            category.save(update_fields=["position", "last_modified", "version"])
         else:
             super().save_model(request, category, form, change)
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

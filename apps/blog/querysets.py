@@ -4,7 +4,8 @@ status by hand.
 
 Every bulk write that changes what readers see is a PostQuerySet method too
 (publish_now, unpublish, publish_due, touch): one UPDATE that also bumps
-last_modified (the posts' own fragments get new keys) and schedules the list
+last_modified (the posts' own fragments get new keys), the editors' version
+when it changes what an editor's form holds (all but touch), and schedules the list
 version's bump for after the commit (apps/caching/invalidation.py). The
 admin's actions, the beat task and the signals call them in one line, so none
 of them can forget the invalidation. A single post saved through the admin
@@ -61,6 +62,7 @@ class PostQuerySet(models.QuerySet):
             status=self.model.Status.PUBLISHED,
             published_at=Least(Coalesce("published_at", now), now),
             last_modified=now,
+            version=F("version") + 1,
         )
         expire_lists_on_commit()
         return published_count
@@ -72,17 +74,24 @@ class PostQuerySet(models.QuerySet):
         from .popularity import forget_posts_on_commit
 
         unpublished_ids = list(self.values_list("pk", flat=True))
-        unpublished_count = self.update(status=self.model.Status.DRAFT, last_modified=timezone.now())
+        unpublished_count = self.update(
+            status=self.model.Status.DRAFT, last_modified=timezone.now(), version=F("version") + 1
+        )
         expire_lists_on_commit()
         forget_posts_on_commit(unpublished_ids)
         return unpublished_count
 
     def publish_due(self, now=None):
         """Scheduled publishing: every scheduled post whose time has come goes
-        live; return how many. Idempotent: a second run finds none."""
+        live; return how many. Idempotent: a second run finds none.
+
+        One conditional UPDATE: PostgreSQL checks `status = 'scheduled'` again
+        on a row an editor's save is changing once that save commits, so an
+        editor who re-drafted or re-dated the post meanwhile wins, and the new
+        version makes every form opened before the release stale."""
         now = now or timezone.now()
         published_count = self.due_for_publishing(now).update(
-            status=self.model.Status.PUBLISHED, last_modified=now
+            status=self.model.Status.PUBLISHED, last_modified=now, version=F("version") + 1
         )
         if published_count:
             expire_lists_on_commit()

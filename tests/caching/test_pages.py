@@ -13,7 +13,7 @@ from apps.caching.invalidation import flush_page
 from apps.caching.keys import FLUSH_PARAM
 from tests.support.budgets import QUERY_BUDGETS, queries_run
 from tests.support.navigation import A_FETCH_CALL, AN_IMAGE_TAG, TOP_LEVEL_NAVIGATION
-from tests.support.pages import page_urls, post_form_data
+from tests.support.pages import opened_form_data, page_urls, post_form_data
 
 
 @pytest.mark.parametrize("page_name", sorted(QUERY_BUDGETS))
@@ -64,11 +64,13 @@ def admin_post(admin_client, capture_on_commit, url, data):
 
 RENAMES = {
     # what is renamed: (admin form data, pages showing it, old text, new text)
-    "author": (lambda author: {"name": "Ada Lovelace", "slug": author.slug, "bio": author.bio},
+    "author": (lambda author: {"name": "Ada Lovelace", "slug": author.slug, "bio": author.bio,
+                               **opened_form_data(author)},
                ("home", "post", "category", "feed_atom"), "Ada Byline", "Ada Lovelace"),
-    "category": (lambda category: {"name": "Waterfront", "slug": category.slug, "position": 0},
+    "category": (lambda category: {"name": "Waterfront", "slug": category.slug, "position": 0,
+                                   **opened_form_data(category)},
                  ("home", "post", "tag"), ">Harbour<", "Waterfront"),
-    "tag": (lambda tag: {"name": "Boats", "slug": tag.slug},
+    "tag": (lambda tag: {"name": "Boats", "slug": tag.slug, **opened_form_data(tag)},
             ("home", "post", "author"), ">Ferries<", ">Boats<"),
 }  # fmt: skip
 

@@ -8,6 +8,7 @@ from apps.blog.models import Post
 from apps.images.forms import STORAGE_DOWN_MESSAGE
 from apps.images.models import LibraryImage
 from apps.images.tasks import generate_thumbnails
+from tests.support.pages import opened_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,13 @@ def test_author_admin_refuses_an_avatar_while_s3_is_down_and_keeps_the_author(
 
     response = editor_client.post(
         reverse("admin:blog_author_change", args=[author.pk]),
-        {"name": "Ada Okafor-Reyes", "slug": author.slug, "bio": "", "avatar": image_upload()},
+        {
+            "name": "Ada Okafor-Reyes",
+            "slug": author.slug,
+            "bio": "",
+            "avatar": image_upload(),
+            **opened_form_data(author),
+        },
     )
 
     assert response.status_code == 200

@@ -38,6 +38,8 @@ LINK_PATTERNS = {
 NEXT_PAGE = re.compile(r'rel="next" href="([^"]+)"')
 READ_BEACON = re.compile(r'data-read-beacon="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The version a change form was opened at (apps/blog/edit_conflicts.py), sent back with the save.
+OPENED_INPUTS = re.compile(r'name="(opened_version|opened_at)" value="([^"]*)"')
 CHANGE_URL = re.compile(r"/admin/blog/post/(\d+)/change/")
 
 # Links the readers of this process have seen, shared so that all of them reach deep pages.
@@ -176,10 +178,17 @@ class Editor(HttpUser):
 
     def form_token(self, path, name):
         """The form's CSRF token, logging in first if needed; None when the page failed."""
+        opened_form = self.open_form(path, name)
+        return None if opened_form is None else opened_form["csrfmiddlewaretoken"]
+
+    def open_form(self, path, name):
+        """The form's CSRF token and the version it was opened at; None when the page failed."""
         if not self.logged_in and not self.log_in():
             return None
         page = self.client.get(path, name=name)
-        return csrf_token(page.text) if page.status_code == 200 else None
+        if page.status_code != 200:
+            return None
+        return {"csrfmiddlewaretoken": csrf_token(page.text), **dict(OPENED_INPUTS.findall(page.text))}
 
     @task(3)
     def create_post_with_hero_image(self):
@@ -231,8 +240,8 @@ class Editor(HttpUser):
             return
         pk = random.choice(sorted(self.drafts))
         path = f"/admin/blog/post/{pk}/change/"
-        token = self.form_token(path, "/admin/blog/post/[id]/change/")
-        if token is None:
+        opened_form = self.open_form(path, "/admin/blog/post/[id]/change/")
+        if opened_form is None:
             return
         marker = f"edit-{uuid.uuid4().hex[:16]}"
         fields = {**self.drafts[pk], "excerpt": marker}
@@ -241,7 +250,7 @@ class Editor(HttpUser):
         )
         response = self.client.post(
             path,
-            data={**fields, "csrfmiddlewaretoken": token, "_continue": "Save and continue editing"},
+            data={**fields, **opened_form, "_continue": "Save and continue editing"},
             name="/admin/blog/post/[id]/change/ (save)",
             allow_redirects=False,
         )

@@ -2,6 +2,7 @@
 admin's post form as an editor submits it."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.blog.models import Post
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
@@ -58,9 +59,15 @@ def page_urls(site):
     }
 
 
+def opened_form_data(row):
+    """The hidden fields of a change form opened now (apps/blog/edit_conflicts.py)."""
+    return {"opened_version": row.version, "opened_at": timezone.now().isoformat()}
+
+
 def post_form_data(post, **changes):
     """The post's admin change form as submitted unchanged, with `changes` on top."""
     data = {
+        **opened_form_data(post),
         "title": post.title,
         "slug": post.slug,
         "author": post.author_id,
