@@ -135,7 +135,7 @@ def count_post_view(post_id, client_address):
 
 
 def most_read_posts(limit=5):
-    """[{"title", "url", "score"}], most read first; [] when Redis is down."""
+    """[{"id", "title", "url", "score"}], most read first; [] when Redis is down."""
     scores_key, cards_key = _keys()
     redis = _redis()
     if redis is None:
@@ -147,8 +147,8 @@ def most_read_posts(limit=5):
         logger.warning("Could not read the most read posts", exc_info=True)
         return []
     return [
-        {**json.loads(card), "score": score}
-        for (_post_id, score), card in zip(ranked, cards, strict=True)
+        {**json.loads(card), "id": int(post_id), "score": score}
+        for (post_id, score), card in zip(ranked, cards, strict=True)
         if card is not None
     ]
 
