@@ -68,5 +68,8 @@ def edge_key(context, *parts):
     """{% edge_key "post" post.id %}: the page shows this (the key "post-12" of
     apps/caching/edge.py), so a purge of the key reaches it. Inside a {% cache %}
     the key is stored with the fragment and counts on every hit."""
-    add_edge_keys(context["request"], "-".join(str(part) for part in parts))
+    request = context.get("request")
+    # Rendered outside a request (a mail, a test), there is no page to name it in.
+    if request is not None:
+        add_edge_keys(request, "-".join(str(part) for part in parts))
     return ""
