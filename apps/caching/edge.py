@@ -108,18 +108,28 @@ def name_keys_on_render(request, response):
 # ---------------------------------------------------------------- purging
 
 
-def purge_on_commit(keys, *, hard=False):
-    """Once the transaction commits, queue a purge of `keys` for every edge.
+def purges_enabled():
+    """Whether any edge is configured (EDGE_PURGE_URLS): without one, nothing is computed for it."""
+    return bool(settings.EDGE_PURGE_URLS)
 
-    Robust, like the list version's bump: a broker out of reach costs the
-    edges' freshness (pages expire by their s-maxage), never the editor's save."""
-    if not settings.EDGE_PURGE_URLS or not keys:
+
+def purge_on_commit(keys_of, *, hard=False):
+    """Once the transaction commits, queue a purge of keys_of() for every edge.
+
+    keys_of runs after the commit, so it reads what was committed (the lists a
+    post is on now). Robust, like the list version's bump: a broker out of
+    reach costs the edges' freshness (pages expire by their s-maxage), never
+    the editor's save."""
+    if not purges_enabled():
         return
-    from .tasks import purge_edge_keys
 
     def queue_purges():
+        # Imported here: Celery loads in the processes that queue, on the first purge.
+        from .tasks import purge_edge_keys
+
+        keys = sorted(keys_of())
         for edge_url in settings.EDGE_PURGE_URLS:
-            purge_edge_keys.delay(edge_url, sorted(keys), hard)
+            purge_edge_keys.delay(edge_url, keys, hard)
 
     transaction.on_commit(queue_purges, robust=True)
 

@@ -429,6 +429,8 @@ CELERY_TASK_ROUTES.update(
         "apps.images.tasks.remove_unreferenced_images": {"queue": "low"},
         "apps.images.tasks.queue_missing_thumbnails": {"queue": "high"},
         "apps.blog.tasks.publish_due_posts": {"queue": "high"},
+        # A publish or a retraction reaches the edges within a second.
+        "apps.caching.tasks.purge_edge_keys": {"queue": "high"},
         "apps.blog.tasks.decay_popular_posts": {"queue": "low"},
     }
 )
