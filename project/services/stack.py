@@ -287,8 +287,7 @@ class Varnish(StackProcess):
         directory = STACK_DIR / "varnish"
         self.vcl_file = directory / "default.vcl"
         self.app_ports = app_ports
-        command = [VARNISHD_BINARY, "-F", "-a", f"{HOST}:{port}", "-f", str(self.vcl_file)]
-        command += ["-n", str(directory / "work"), "-s", VARNISH_STORAGE, "-T", f"{HOST}:0"]
+        command = varnishd_command(f"{HOST}:{port}", self.vcl_file, directory / "work", VARNISH_STORAGE)
         super().__init__("varnish", command, b"varnishd", port=port)
 
     def start(self) -> None:
@@ -296,10 +295,22 @@ class Varnish(StackProcess):
             raise ServiceError("varnishd is not installed: apt-get install varnish varnish-modules")
         self.directory.mkdir(parents=True, exist_ok=True)
         self.vcl_file.write_text(varnish_config([(HOST, port) for port in self.app_ports], [HOST]))
-        if running_as_root() and not user_can_enter(VARNISH_USER, self.directory):
-            # The child drops to the varnish user, which cannot reach a checkout under /root.
-            self.command = [*self.command, "-j", "none"]
+        self.command = [*self.command, *varnish_jail(self.directory)]
         super().start()
+
+
+def varnishd_command(listen: str, vcl_file: Path, work_dir: Path, storage: str) -> list[str]:
+    """varnishd in the foreground (-F), its admin port on loopback, picked free."""
+    command = [VARNISHD_BINARY, "-F", "-a", listen, "-f", str(vcl_file), "-n", str(work_dir)]
+    return [*command, "-s", storage, "-T", f"{HOST}:0"]
+
+
+def varnish_jail(directory: Path) -> list[str]:
+    """As root varnishd's child drops to the varnish user, which may not reach a
+    checkout under /root: then it stays root (-j none), on loopback only."""
+    if running_as_root() and not user_can_enter(VARNISH_USER, directory):
+        return ["-j", "none"]
+    return []
 
 
 def varnish_config(app_servers: list[tuple[str, int]], purgers: list[str]) -> str:
