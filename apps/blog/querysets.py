@@ -23,7 +23,7 @@ from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from apps.caching.edge import list_key, post_key, purge_on_commit, purges_enabled
+from apps.caching.edge import list_key, page_key, post_key, purge_on_commit, purges_enabled
 from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.pagination import RowComparison
 
@@ -122,10 +122,12 @@ class PostQuerySet(models.QuerySet):
             self.published()
             .filter(pk__in=post_ids)
             .annotate(tag_ids=ArrayAgg("tags__id", filter=Q(tags__isnull=False), distinct=True, default=[]))
-            .values_list("category_id", "author_id", "published_at", "tag_ids")
+            .values_list("slug", "category_id", "author_id", "published_at", "tag_ids")
         )
         keys = {post_key(post_id) for post_id in post_ids}
-        for category_id, author_id, published_at, tag_ids in lists_shown:
+        for slug, category_id, author_id, published_at, tag_ids in lists_shown:
+            # Its own address, where the edge may hold a 404 from before.
+            keys.add(page_key(self.model(slug=slug).get_absolute_url()))
             published_on = timezone.localtime(published_at)
             list_names = ["home", "feed", "sitemap", f"category:{category_id}", f"author:{author_id}"]
             list_names += [f"archive:{published_on.year}", f"archive:{published_on:%Y-%m}"]

@@ -10,7 +10,8 @@ Surrogate keys (Varnish's xkey): each public page lists what it shows in an
     tag-<id>, author-<id>,       appears on its lists, which did not show it
     archive-<yyyy>[-<mm>],
     feed, sitemap
-    page-<md5 of the path>       the page itself, for the editorial flush
+    page-<md5 of the path>       the page itself, for the editorial flush, and
+                                 a 404 stored at the address a post is then published at
 
 Keys are collected while a page renders: views and templates add them, and a
 cached fragment (or row) stores the keys added while it was built beside its
@@ -103,6 +104,11 @@ def name_keys_on_render(request, response):
         response.add_post_render_callback(name_keys)
     else:
         name_keys(response)
+
+
+def name_missing_page(request, response):
+    """A 404 names only its address: what is published there later purges it."""
+    response.headers[XKEY_HEADER] = page_key(request.path)
 
 
 # ---------------------------------------------------------------- purging

@@ -70,7 +70,7 @@ from django.utils.http import http_date, urlencode
 from apps.replicas.router import RECENT_WRITE_COOKIE
 from apps.security.signed_in import holds_signed_in_user, is_signed_in
 
-from .edge import add_edge_keys, edge_keys, name_keys_on_render
+from .edge import add_edge_keys, edge_keys, name_keys_on_render, name_missing_page
 from .invalidation import flush_page
 from .keys import FLUSH_PARAM, fragment_key, page_flushed_key, rebuild_lock_key, response_key, row_key
 from .list_version import LIST_VERSION, LIST_VERSION_KEY, list_version, version_timestamp
@@ -306,7 +306,7 @@ class PageCacheMiddleware:
         # Layer 3: Redis, in the gate's one round trip.
         gate = cache_gate(request, prefetch_keys=[key])
         if not gate.open:
-            return private_if_setting_cookies(self.get_response(request))
+            return self.rendered(request)
         entry = read_entry(gate, key, per_list_version=True)
         if entry is None:
             return self.render_and_store(request, key, gate)
@@ -321,8 +321,15 @@ class PageCacheMiddleware:
         finally:
             cache.delete(rebuild_lock_key(key))
 
-    def render_and_store(self, request, key, gate):
+    def rendered(self, request):
         response = private_if_setting_cookies(self.get_response(request))
+        if response.status_code == 404:
+            # The edge keeps the 404 briefly: a post published at this address later purges it.
+            name_missing_page(request, response)
+        return response
+
+    def render_and_store(self, request, key, gate):
+        response = self.rendered(request)
         # An unproven cookie may still be a real session without a marker yet: a
         # page built for a signed-in user the view looked at is never shared.
         if request.method == "GET" and is_shareable(response) and not holds_signed_in_user(request):

@@ -6,6 +6,7 @@ import datetime
 from django.utils import timezone
 
 from apps.blog.models import Post
+from apps.caching.edge import page_key
 
 
 def test_a_public_post_names_itself_and_every_list_it_is_on(
@@ -20,6 +21,7 @@ def test_a_public_post_names_itself_and_every_list_it_is_on(
 
     assert keys == {
         f"post-{post.pk}",
+        page_key(post.get_absolute_url()),
         "home",
         "feed",
         "sitemap",

@@ -88,10 +88,13 @@ def test_a_publish_reaches_the_front_page_at_the_edge(edge, newsroom, post_facto
         title="Ferry back on time", status=Post.Status.DRAFT, category=newsroom["older"][0].category
     )
     assert b"Ferry back on time" not in stored["/"].body
+    not_yet = [edge.get(draft.get_absolute_url()) for _ in range(2)]
+    assert [(answer.status, answer.headers["X-Cache"]) for answer in not_yet] == [(404, "miss"), (404, "hit")]
 
     Post.objects.filter(pk=draft.pk).publish_now()
 
     assert wait_until(lambda: b"Ferry back on time" in edge.get("/").body, timeout=20, interval=0.1)
+    assert wait_until(lambda: edge.get(draft.get_absolute_url()).status == 200, timeout=20, interval=0.1)
     council_page = edge.get(newsroom["council"].get_absolute_url())
     assert council_page.headers["X-Cache"] == "hit", "a list the post is not on keeps its stored copy"
 
