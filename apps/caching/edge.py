@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import transaction
 
 XKEY_HEADER = "xkey"
+# Set by the edge on each of its fetches (project/deploy/default.vcl).
+EDGE_FETCH_HEADER = "X-Edge-Fetch"
 SOFT_PURGE_HEADER = "xkey-softpurge"
 HARD_PURGE_HEADER = "xkey-purge"
 PURGE_TIMEOUT_SECONDS = 5

@@ -70,7 +70,7 @@ from django.utils.http import http_date, urlencode
 from apps.replicas.router import RECENT_WRITE_COOKIE
 from apps.security.signed_in import holds_signed_in_user, is_signed_in
 
-from .edge import add_edge_keys, edge_keys, name_keys_on_render, name_missing_page
+from .edge import EDGE_FETCH_HEADER, add_edge_keys, edge_keys, name_keys_on_render, name_missing_page
 from .invalidation import flush_page
 from .keys import FLUSH_PARAM, fragment_key, page_flushed_key, rebuild_lock_key, response_key, row_key
 from .list_version import LIST_VERSION, LIST_VERSION_KEY, list_version, version_timestamp
@@ -298,8 +298,9 @@ class PageCacheMiddleware:
             return private_if_setting_cookies(self.get_response(request))
         key = response_key(page_address(request))
 
-        # Layer 2: this process's memory.
-        remembered = process_cache.get(key)
+        # Layer 2: this process's memory, never for the edge: its copy may be up to
+        # a second old, and a fetch right after a purge would store it for s-maxage.
+        remembered = None if EDGE_FETCH_HEADER in request.headers else process_cache.get(key)
         if remembered is not None:
             return respond(request, _used("response", key, HIT, remembered))
 

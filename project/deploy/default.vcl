@@ -116,11 +116,26 @@ sub vcl_backend_response {
     return (deliver);
 }
 
+sub vcl_backend_fetch {
+    # The app answers the edge from Redis, never from a process's memory: a fetch
+    # right after a purge must not store a copy from before the change.
+    set bereq.http.X-Edge-Fetch = "1";
+}
+
 # An app server that died since its last probe: a read tries the next one
 # (the director's next pick), as nginx does; a POST is never sent twice.
 sub vcl_backend_error {
     if (bereq.retries == 0 && (bereq.method == "GET" || bereq.method == "HEAD")) {
         return (retry);
+    }
+}
+
+sub vcl_synth {
+    if (req.method == "PURGE") {
+        set resp.http.Content-Type = "text/plain; charset=utf-8";
+        set resp.body = resp.reason + {"
+"};
+        return (deliver);
     }
 }
 

@@ -121,3 +121,15 @@ def test_the_read_beacon_is_never_stored(client, section):
 
     assert response.status_code == 204
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_edge_is_never_answered_from_a_process_memory(client, section):
+    """A process may hold a copy up to a second old; the edge would keep it for s-maxage."""
+    client.get("/")
+    cache.delete_many(cache.keys("response:*"))
+
+    from_memory = client.get("/")
+    for_the_edge = client.get("/", headers={"X-Edge-Fetch": "1"})
+
+    assert from_memory.context is None
+    assert for_the_edge.context is not None
