@@ -123,3 +123,9 @@ def test_client_address_and_scheme_are_passed_to_the_app(balancer):
     assert headers["X-Real-IP"] == "127.0.0.1"
     assert headers["X-Forwarded-For"] == "127.0.0.1"
     assert headers["X-Forwarded-Proto"] == "http"
+
+
+def test_a_readers_purge_is_refused_before_it_reaches_the_edge(balancer):
+    """Varnish sees nginx's loopback address, which its purge ACL trusts: nginx must stop PURGE."""
+    assert send(f"{balancer.url}/", "PURGE") == 405
+    assert balancer.dying.seen == balancer.healthy.seen == []
