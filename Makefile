@@ -46,7 +46,7 @@ lighthouse: setup browser-packages node_modules/.installed ## Lighthouse scores 
 
 setup: system-packages $(VENV)/.installed project/settings/local.py services migrate ## Install and start everything the site needs
 
-system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, nginx), if missing
+system-packages: ## Install the Debian packages the services need (PostgreSQL, Redis, nginx, Varnish), if missing
 	@missing="$$($(PYTHON_BIN) project/services/programs.py) $(EXTRA_PACKAGES)"; \
 	if [ -n "$${missing// /}" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -104,7 +104,7 @@ services-status: ## Show whether each service is up
 services-reset: ## Stop the services and delete their data (database, uploads, queues)
 	$(PY) -m project.services reset
 
-stack: setup ## The deployed shape on loopback: nginx, two gunicorn app servers, Celery workers and beat, own services
+stack: setup ## The deployed shape on loopback: nginx, Varnish, two gunicorn app servers, Celery workers and beat, own services
 	$(PY) -m project.services.stack start
 
 stack-stop: ## Stop everything `make stack` started

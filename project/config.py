@@ -55,6 +55,7 @@ CONFIG_KEYS = (
     Key("TRUSTED_PROXIES", OPTIONAL, list, []),
     Key("HEALTHZ_DETAIL_TOKEN", OPTIONAL),
     Key("DATABASE_REPLICA_URLS", OPTIONAL, list, []),
+    Key("EDGE_PURGE_URLS", OPTIONAL, list, []),
     Key("DEBUG", OVERRIDE, bool, False),
     Key("AWS_S3_REGION_NAME", OVERRIDE, str, "us-east-1"),
     Key("HTTPS", OVERRIDE, bool, True),
@@ -306,6 +307,17 @@ def replica_databases(source_name, replica_urls, conn_max_age):
     return replicas
 
 
+def edge_purge_urls_from(config, urls):
+    """Each edge cache's own address (http://varnish-1:6081), where the purges by key go."""
+    for url in urls:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f'{config.source_name}: key "EDGE_PURGE_URLS": {json.dumps(url)} is not an http(s):// address'
+            )
+    return urls
+
+
 def read_deploy_config(config):
     """Return the settings config.json sets; raise ConfigError naming a bad key."""
     settings = {key.name: config.read(key.name) for key in CONFIG_KEYS}
@@ -319,6 +331,7 @@ def read_deploy_config(config):
     settings["CACHE_URL"] = redis_url_from(config, "CACHE_URL")
     settings["CELERY_BROKER_URL"] = redis_url_from(config, "CELERY_BROKER_URL")
     settings["TRUSTED_PROXIES"] = trusted_proxies_from(config)
+    settings["EDGE_PURGE_URLS"] = edge_purge_urls_from(config, settings["EDGE_PURGE_URLS"])
     settings["REPLICA_MAX_LAG_SECONDS"] = settings.pop("DATABASE_REPLICA_MAX_LAG_SECONDS")
 
     conn_max_age = settings.pop("DATABASE_CONN_MAX_AGE")

@@ -20,14 +20,14 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        public_page()(sitemap_index),
+        public_page(edge_list="sitemap")(sitemap_index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
         # Sitemap pages are numbered by ?p=, the only parameter that changes them.
-        public_page({"p": canonical_page_number})(sitemap_views.sitemap),
+        public_page({"p": canonical_page_number}, edge_list="sitemap")(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

@@ -193,7 +193,7 @@ def count_post_view(post_id, client_address):
 
 
 def most_read_posts(limit=5):
-    """[{"title", "url", "score"}], most read first; [] when Redis is down."""
+    """[{"id", "title", "url", "score"}], most read first; [] when Redis is down."""
     redis = _redis()
     if redis is None:
         return []
@@ -210,8 +210,8 @@ def most_read_posts(limit=5):
         return []
     cards = [today or yesterday for today, yesterday in zip(todays, yesterdays, strict=True)]
     return [
-        {**json.loads(card), "score": score}
-        for (_post_id, score), card in zip(ranked, cards, strict=True)
+        {**json.loads(card), "id": int(post_id), "score": score}
+        for (post_id, score), card in zip(ranked, cards, strict=True)
         if card is not None
     ]
 

@@ -5,8 +5,9 @@ status by hand.
 Every bulk write that changes what readers see is a PostQuerySet method too
 (publish_now, unpublish, publish_due, touch): one UPDATE that also bumps
 last_modified (the posts' own fragments get new keys), the editors' version
-when it changes what an editor's form holds (all but touch), and schedules the list
-version's bump for after the commit (apps/caching/invalidation.py). The
+when it changes what an editor's form holds (all but touch), and schedules,
+for after the commit, the list version's bump and the edges' purge of the
+posts' pages and lists (expire_on_commit; apps/caching/invalidation.py). The
 admin's actions, the beat task and the signals call them in one line, so none
 of them can forget the invalidation. A single post saved through the admin
 form goes through Post.save() and the post_save signal instead.
@@ -16,12 +17,14 @@ import datetime
 from collections import Counter
 from typing import NamedTuple
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import models
-from django.db.models import F, Prefetch, Value
+from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
+from apps.caching.edge import list_key, page_key, post_key, purge_on_commit, purges_enabled
 from apps.caching.invalidation import expire_lists_on_commit
 from apps.core.pagination import RowComparison
 
@@ -58,13 +61,14 @@ class PostQuerySet(models.QuerySet):
         date or a future one becomes now, so each post is public at once (a
         future-dated "published" post would stay hidden)."""
         now = timezone.now()
+        post_ids = self.edge_ids()
         published_count = self.update(
             status=self.model.Status.PUBLISHED,
             published_at=Least(Coalesce("published_at", now), now),
             last_modified=now,
             version=F("version") + 1,
         )
-        expire_lists_on_commit()
+        self.expire_on_commit(post_ids)
         return published_count
 
     def unpublish(self):
@@ -77,7 +81,7 @@ class PostQuerySet(models.QuerySet):
         unpublished_count = self.update(
             status=self.model.Status.DRAFT, last_modified=timezone.now(), version=F("version") + 1
         )
-        expire_lists_on_commit()
+        self.expire_on_commit(unpublished_ids, retracted=True)
         forget_posts_on_commit(unpublished_ids)
         return unpublished_count
 
@@ -90,19 +94,57 @@ class PostQuerySet(models.QuerySet):
         editor who re-drafted or re-dated the post meanwhile wins, and the new
         version makes every form opened before the release stale."""
         now = now or timezone.now()
-        published_count = self.due_for_publishing(now).update(
+        due_posts = self.due_for_publishing(now)
+        post_ids = due_posts.edge_ids()
+        published_count = due_posts.update(
             status=self.model.Status.PUBLISHED, last_modified=now, version=F("version") + 1
         )
         if published_count:
-            expire_lists_on_commit()
+            self.expire_on_commit(post_ids)
         return published_count
 
     def touch(self):
         """A new last_modified for each of these posts (their author, category or
         tags changed what their fragments show): one UPDATE, no save() per row."""
+        post_ids = self.edge_ids()
         touched_count = self.update(last_modified=timezone.now())
-        expire_lists_on_commit()
+        self.expire_on_commit(post_ids)
         return touched_count
+
+    # ------------------------------------------------------------ invalidation
+
+    def edge_ids(self):
+        """These posts' ids, for their purge at the edges; no query when no edge is configured."""
+        return list(self.values_list("pk", flat=True)) if purges_enabled() else []
+
+    def expire_on_commit(self, post_ids=(), *, retracted=False):
+        """After the commit: the list version's bump and, at every edge, a purge
+        of the pages showing these posts and of the lists they are on now (a
+        new post appears there). A retraction is removed, never served stale."""
+        expire_lists_on_commit()
+        if post_ids:
+            post_model = self.model
+            purge_on_commit(lambda: post_model.objects.edge_keys(post_ids), hard=retracted)
+
+    def edge_keys(self, post_ids):
+        """The edge keys (apps/caching/edge.py) of these posts and of the lists
+        each public one is on: one query."""
+        lists_shown = (
+            self.published()
+            .filter(pk__in=post_ids)
+            .annotate(tag_ids=ArrayAgg("tags__id", filter=Q(tags__isnull=False), distinct=True, default=[]))
+            .values_list("slug", "category_id", "author_id", "published_at", "tag_ids")
+        )
+        keys = {post_key(post_id) for post_id in post_ids}
+        for slug, category_id, author_id, published_at, tag_ids in lists_shown:
+            # Its own address, where the edge may hold a 404 from before.
+            keys.add(page_key(self.model(slug=slug).get_absolute_url()))
+            published_on = timezone.localtime(published_at)
+            list_names = ["home", "feed", "sitemap", f"category:{category_id}", f"author:{author_id}"]
+            list_names += [f"archive:{published_on.year}", f"archive:{published_on:%Y-%m}"]
+            list_names += [f"tag:{tag_id}" for tag_id in tag_ids]
+            keys.update(list_key(list_name) for list_name in list_names)
+        return keys
 
     # ------------------------------------------------------------ reads
 

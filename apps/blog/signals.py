@@ -16,6 +16,7 @@ page until the next decay.
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from apps.caching.edge import purge_on_commit
 from apps.caching.invalidation import expire_lists_on_commit
 from apps.images.models import LibraryImage
 from apps.images.thumbnails import thumbnails_stored
@@ -27,14 +28,14 @@ from .popularity import forget_posts_on_commit
 @receiver(post_save, sender=Post)
 def post_changed(sender, instance, **kwargs):
     # Its own fragments follow last_modified (auto_now); lists follow the version.
-    expire_lists_on_commit()
+    Post.objects.expire_on_commit([instance.pk], retracted=not instance.is_public)
     if not instance.is_public:
         forget_posts_on_commit([instance.pk])
 
 
 @receiver(post_delete, sender=Post)
 def post_deleted(sender, instance, **kwargs):
-    expire_lists_on_commit()
+    Post.objects.expire_on_commit([instance.pk], retracted=True)
     forget_posts_on_commit([instance.pk])
 
 
@@ -64,14 +65,21 @@ CATEGORY_FIELDS_POSTS_SHOW = {"name", "slug"}
 def category_changed(sender, instance, created, update_fields=None, **kwargs):
     if created or (update_fields is not None and not CATEGORY_FIELDS_POSTS_SHOW & update_fields):
         # No post shows the change, but every page's section navigation does.
-        expire_lists_on_commit()
+        expire_sections_on_commit()
     else:
         Post.objects.filter(category=instance).touch()
+        expire_sections_on_commit()
 
 
 @receiver(post_delete, sender=Category)
 def category_deleted(sender, instance, **kwargs):
+    expire_sections_on_commit()
+
+
+def expire_sections_on_commit():
+    """Every page shows the section navigation ({% edge_key "sections" %} at the edge)."""
     expire_lists_on_commit()
+    purge_on_commit(lambda: {"sections"})
 
 
 @receiver(post_save, sender=Tag)
@@ -85,7 +93,8 @@ def tag_changed(sender, instance, created, **kwargs):
 def thumbnails_ready(sender, pk, **kwargs):
     """Lists show hero images and avatars: a thumbnail arriving after the save
     (the Celery task's queryset update) must reach them too."""
-    expire_lists_on_commit()
+    post_ids = [pk] if sender is Post else Post.objects.filter(author_id=pk).edge_ids()
+    Post.objects.expire_on_commit(post_ids)
 
 
 @receiver(pre_delete, sender=Tag)

@@ -49,6 +49,6 @@ urlpatterns = [
     path("archive/<yyyy:year>/", views.archive_year, name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("search/", views.search, name="search"),
-    path("feeds/rss/", public_page()(LatestPostsFeed()), name="feed_rss"),
-    path("feeds/atom/", public_page()(LatestPostsAtomFeed()), name="feed_atom"),
+    path("feeds/rss/", public_page(edge_list="feed")(LatestPostsFeed()), name="feed_rss"),
+    path("feeds/atom/", public_page(edge_list="feed")(LatestPostsAtomFeed()), name="feed_atom"),
 ]

@@ -15,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 from psycopg2.errors import QueryCanceled
 
+from apps.caching.edge import add_edge_keys, list_key, post_key
 from apps.caching.pipeline import cached_row, private_page, public_page
 from apps.core.pagination import KeysetPage, OffsetPage, canonical_cursor, canonical_page_number
 from apps.core.site_url import absolute_url
@@ -44,13 +46,15 @@ SEARCH_PAGE_PARAMS = {"q": canonical_search_text, "page": canonical_page_number}
 list_page = public_page(LIST_PAGE_PARAMS)
 
 
-def post_list(request, template_name, posts, list_key, allow_empty=True, **context):
+def post_list(request, template_name, posts, list_name, allow_empty=True, **context):
     """Every list page: one keyset page of `posts` (lazy: a cached list never
     runs its query), in a template extending blog/post_list.html, whose outer
-    fragment varies on `list_key`. With allow_empty=False an empty list is a
-    404, found by the page's own query, so it is never stored."""
+    fragment varies on `list_name`; each teaser names its post to the edge.
+    With allow_empty=False an empty list is a 404, found by the page's own
+    query, so it is never stored."""
     page = KeysetPage(posts, request.GET, settings.BLOG_POSTS_PER_PAGE, allow_empty_first_page=allow_empty)
-    return TemplateResponse(request, template_name, {"page": page, "list_key": list_key, **context})
+    add_edge_keys(request, list_key(list_name))
+    return TemplateResponse(request, template_name, {"page": page, "list_key": list_name, **context})
 
 
 @list_page
@@ -66,6 +70,7 @@ def post_detail(request, slug):
         request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
     )
     popularity.remember_post(post)
+    add_edge_keys(request, post_key(post.pk))
     published_posts = Post.objects.published()
     context = {
         "post": post,
@@ -75,6 +80,7 @@ def post_detail(request, slug):
     return TemplateResponse(request, "blog/post_detail.html", context)
 
 
+@never_cache
 @csrf_exempt
 @require_POST
 def post_read(request, pk):

@@ -1,5 +1,9 @@
 """Invalidation, in one place: lists expire on commit, a page is flushed on demand.
 
+The edges (apps/caching/edge.py) are purged on the same path: by the changed
+posts' keys (PostQuerySet.expire_on_commit, apps/blog/querysets.py), by the
+flushed page's own key here.
+
 Every write that changes what readers see schedules expire_lists_on_commit()
 (the visibility-changing writes are PostQuerySet methods, apps/blog/querysets.py;
 the signals cover saves and taxonomy changes): the bump of the list version
@@ -13,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from .edge import page_key, purge_on_commit
 from .keys import page_flushed_key
 from .list_version import bump_list_version
 from .process_cache import process_cache
@@ -35,3 +40,5 @@ def flush_page(path):
     """
     cache.set(page_flushed_key(path), time.time(), timeout=settings.CACHE_TTL_FOREVER * 3)
     process_cache.clear()
+    # Removed, not marked stale: the editor's next look must not get the old copy.
+    purge_on_commit(lambda: {page_key(path)}, hard=True)

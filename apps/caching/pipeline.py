@@ -1,5 +1,8 @@
 """The caching pipeline: every layer a reader's request meets, in the order it meets them.
 
+    0. the edge          Varnish in front of the app servers keeps a public page
+                         for s-maxage (CACHE_EDGE_MAX_AGE) unless purged sooner by
+                         the keys of what it shows (apps/caching/edge.py)
     1. browser or CDN    reuses its copy for max-age (CACHE_HTTP_MAX_AGE), then
                          asks again with If-None-Match / If-Modified-Since
     2. process memory    this process's last second of anonymous responses
@@ -64,8 +67,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
+from apps.replicas.router import RECENT_WRITE_COOKIE
 from apps.security.signed_in import holds_signed_in_user, is_signed_in
 
+from .edge import EDGE_FETCH_HEADER, add_edge_keys, edge_keys, name_keys_on_render, name_missing_page
 from .invalidation import flush_page
 from .keys import FLUSH_PARAM, fragment_key, page_flushed_key, rebuild_lock_key, response_key, row_key
 from .list_version import LIST_VERSION, LIST_VERSION_KEY, list_version, version_timestamp
@@ -160,6 +165,8 @@ class Entry(NamedTuple):
     built_at: float
     # The list version it was built for; None when its key says what it depends on.
     list_version: str | None
+    # The edge keys of what it shows (apps/caching/edge.py), added to the page's on a hit.
+    edge_keys: tuple = ()
 
 
 def jitter(seconds, variance=0.2):
@@ -167,14 +174,14 @@ def jitter(seconds, variance=0.2):
     return random.randint(int(seconds * (1 - variance)), int(seconds * (1 + variance)))
 
 
-def store_entry(key, value, timeout, list_version=None):
+def store_entry(key, value, timeout, list_version=None, edge_keys=()):
     now = time.time()
     if timeout is None:
-        cache.set(key, Entry(value, float("inf"), now, list_version), timeout=None)
+        cache.set(key, Entry(value, float("inf"), now, list_version, edge_keys), timeout=None)
         return
     fresh_for = jitter(timeout)
     # Kept twice as long as it is fresh, so a stale copy is there to serve while one request rebuilds.
-    cache.set(key, Entry(value, now + fresh_for, now, list_version), timeout=fresh_for * 2)
+    cache.set(key, Entry(value, now + fresh_for, now, list_version, edge_keys), timeout=fresh_for * 2)
 
 
 def read_entry(gate, key, per_list_version):
@@ -195,28 +202,36 @@ def cached_entry(request, name, key, timeout, build, *, per_list_version):
     if not gate.open:
         return _used(name, key, UNCACHED, build())
     stamp = gate.list_version if per_list_version else None
+
+    def build_and_store():
+        with edge_keys(request).building() as built_keys:
+            value = build()
+        store_entry(key, value, timeout, stamp, tuple(sorted(built_keys)))
+        return value
+
     if wants_flush(request):
-        value = build()
-        store_entry(key, value, timeout, stamp)
-        return _used(name, key, FLUSHED, value)
+        return _used(name, key, FLUSHED, build_and_store())
 
     entry = read_entry(gate, key, per_list_version)
     if entry is not None and is_fresh(entry, gate):
-        return _used(name, key, HIT, entry.value)
+        return _used(name, key, HIT, stored_value(request, entry))
     if gate.read_only or request.user.is_authenticated:
         return _used(name, key, UNCACHED, build())
     if entry is None:
-        value = build()
-        store_entry(key, value, timeout, stamp)
-        return _used(name, key, MISS, value)
+        return _used(name, key, MISS, build_and_store())
     if not cache.add(rebuild_lock_key(key), 1, timeout=REBUILD_LOCK_SECONDS):
-        return _used(name, key, STALE, entry.value)
+        return _used(name, key, STALE, stored_value(request, entry))
     try:
-        value = build()
-        store_entry(key, value, timeout, stamp)
+        value = build_and_store()
     finally:
         cache.delete(rebuild_lock_key(key))
     return _used(name, key, REBUILT, value)
+
+
+def stored_value(request, entry):
+    """A stored entry's value; what it shows counts for the page's edge keys as if built now."""
+    edge_keys(request).add(*entry.edge_keys)
+    return entry.value
 
 
 def _used(name, key, outcome, value):
@@ -280,18 +295,19 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not may_share_pages(request):
-            return self.get_response(request)
+            return private_if_setting_cookies(self.get_response(request))
         key = response_key(page_address(request))
 
-        # Layer 2: this process's memory.
-        remembered = process_cache.get(key)
+        # Layer 2: this process's memory, never for the edge: its copy may be up to
+        # a second old, and a fetch right after a purge would store it for s-maxage.
+        remembered = None if EDGE_FETCH_HEADER in request.headers else process_cache.get(key)
         if remembered is not None:
             return respond(request, _used("response", key, HIT, remembered))
 
         # Layer 3: Redis, in the gate's one round trip.
         gate = cache_gate(request, prefetch_keys=[key])
         if not gate.open:
-            return self.get_response(request)
+            return self.rendered(request)
         entry = read_entry(gate, key, per_list_version=True)
         if entry is None:
             return self.render_and_store(request, key, gate)
@@ -306,8 +322,15 @@ class PageCacheMiddleware:
         finally:
             cache.delete(rebuild_lock_key(key))
 
+    def rendered(self, request):
+        response = private_if_setting_cookies(self.get_response(request))
+        if response.status_code == 404:
+            # The edge keeps the 404 briefly: a post published at this address later purges it.
+            name_missing_page(request, response)
+        return response
+
     def render_and_store(self, request, key, gate):
-        response = self.get_response(request)
+        response = self.rendered(request)
         # An unproven cookie may still be a real session without a marker yet: a
         # page built for a signed-in user the view looked at is never shared.
         if request.method == "GET" and is_shareable(response) and not holds_signed_in_user(request):
@@ -320,8 +343,26 @@ class PageCacheMiddleware:
 
 
 def may_share_pages(request):
-    """GET or HEAD, caching on, and no proven sign-in (a bare session cookie proves nothing)."""
-    return request.method in ("GET", "HEAD") and settings.CACHE_ENABLED and not is_signed_in(request)
+    """GET or HEAD, caching on, no proven sign-in (a bare session cookie proves
+    nothing) and not a reader who just wrote (read-your-writes: the page is theirs)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.CACHE_ENABLED
+        and not wrote_recently(request)
+        and not is_signed_in(request)
+    )
+
+
+def wrote_recently(request):
+    """The recent-write cookie by its name alone: a forged one only makes its sender's pages private."""
+    return RECENT_WRITE_COOKIE in request.COOKIES
+
+
+def private_if_setting_cookies(response):
+    """A response that sets a cookie belongs to one client: no shared cache may keep it."""
+    if response.cookies:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def is_shareable(response):
@@ -339,7 +380,7 @@ def is_shareable(response):
 # ---------------------------------------------------------------- layer 4: the view
 
 
-def public_page(page_params=None):
+def public_page(page_params=None, edge_list=None):
     """For every readers' page. `page_params` maps each query parameter that
     changes the page to a function giving its canonical spelling (None to
     drop it, Http404 when invalid); any other parameter, or another spelling,
@@ -349,7 +390,8 @@ def public_page(page_params=None):
     Anonymous readers get a public page with validators built from the list
     version (a 304 from one cache read), which the middleware then stores.
     Signed-in users get a private page that always revalidates, rendered from
-    the shared fragments; staff may flush it.
+    the shared fragments; staff may flush it. `edge_list` names a page that is
+    a list of its own (the feeds, the sitemaps) among its edge keys.
     """
     page_params = page_params or {}
 
@@ -363,6 +405,8 @@ def public_page(page_params=None):
                 return redirect_to_query(request, canonical_query)
             if request.user.is_authenticated:
                 return staff_page(request, view, args, kwargs)
+            if wrote_recently(request):
+                return reader_page(request, view, args, kwargs)
             gate = cache_gate(request)
             if not gate.open:
                 return view(request, *args, **kwargs)
@@ -371,7 +415,10 @@ def public_page(page_params=None):
             if response.status_code in (200, 304):
                 response.headers["ETag"] = etag
                 response.headers["Last-Modified"] = http_date(last_modified)
-            patch_cache_control(response, public=True, max_age=settings.CACHE_HTTP_MAX_AGE)
+            patch_cache_control(response, public=True, **shared_lifetimes())
+            if edge_list:
+                add_edge_keys(request, edge_list)
+            name_keys_on_render(request, response)
             return response
 
         return public_view
@@ -379,10 +426,22 @@ def public_page(page_params=None):
     return decorator
 
 
+def shared_lifetimes():
+    """Cache-Control of a public page: the browser's max-age, the edge's s-maxage
+    and how long the edge may serve it stale (through Varnish's grace)."""
+    return {
+        "max_age": settings.CACHE_HTTP_MAX_AGE,
+        "s_maxage": settings.CACHE_EDGE_MAX_AGE,
+        "stale_while_revalidate": settings.CACHE_STALE_WHILE_REVALIDATE,
+        "stale_if_error": settings.CACHE_STALE_IF_ERROR,
+    }
+
+
 def canonical_page_query(query_params, page_params):
-    """The page's own parameters, each spelled one way, in declared order."""
+    """The page's own parameters, each spelled one way, sorted by name as the
+    edge sorts every query (std.querysort, project/deploy/default.vcl)."""
     kept = []
-    for name, canonical in page_params.items():
+    for name, canonical in sorted(page_params.items()):
         spelled = query_params.get(name)
         value = None if spelled is None else canonical(spelled)
         if value is not None:
@@ -401,6 +460,13 @@ def staff_page(request, view, args, kwargs):
         flush_page(request.path)
     response = view(request, *args, **kwargs)
     patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def reader_page(request, view, args, kwargs):
+    """A reader who just wrote reads the primary for a while: their page is theirs alone."""
+    response = view(request, *args, **kwargs)
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

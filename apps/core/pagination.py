@@ -196,7 +196,8 @@ class KeysetPage(LazyPage):
     def _query_string(self, **cursor):
         params = {key: value for key, value in self.query_params.items() if key not in ("after", "before")}
         params.update(cursor)
-        return "?" + urlencode(params) if params else "?"
+        # Sorted by name, the canonical order of page queries (apps/caching/pipeline.py).
+        return "?" + urlencode(sorted(params.items())) if params else "?"
 
     @property
     def next_query(self):
@@ -254,7 +255,8 @@ class OffsetPage(LazyPage):
         params = {key: value for key, value in self.query_params.items() if key != "page"}
         if number > 1:
             params["page"] = number
-        return "?" + urlencode(params) if params else "?"
+        # Sorted by name, the canonical order of page queries (apps/caching/pipeline.py).
+        return "?" + urlencode(sorted(params.items())) if params else "?"
 
     @property
     def next_query(self):

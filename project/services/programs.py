@@ -12,6 +12,9 @@ from pathlib import Path
 
 REDIS_BINARY = "/usr/bin/redis-server"
 NGINX_BINARY = "/usr/sbin/nginx"
+VARNISHD_BINARY = "/usr/sbin/varnishd"
+# varnish-modules' surrogate keys, loaded by project/deploy/default.vcl (under the multiarch directory).
+XKEY_VMOD_PATTERN = "*/varnish/vmods/libvmod_xkey.so"
 OPENSSL_BINARY = "/usr/bin/openssl"
 PGBACKREST_BINARY = "/usr/bin/pgbackrest"
 
@@ -35,6 +38,9 @@ def missing_packages() -> list[str]:
         "redis-server": Path(REDIS_BINARY).exists(),
         # The load balancer of `make stack`.
         "nginx": Path(NGINX_BINARY).exists(),
+        # The edge cache of `make stack`, with the xkey module for purges by key.
+        "varnish": Path(VARNISHD_BINARY).exists(),
+        "varnish-modules": any(Path("/usr/lib").glob(XKEY_VMOD_PATTERN)),
         # Certificates of the tests' own TLS servers (tests/support/tls.py).
         "openssl": Path(OPENSSL_BINARY).exists(),
         # WAL archiving and backups of `make stack`'s primary; `make restore-check`.

@@ -1,8 +1,10 @@
 """Broadsheet in its deployed shape, on loopback: nginx (project/deploy/nginx.conf)
-in front of two gunicorn app servers, PostgreSQL and its streaming replica (the
-readers' reads), the broker and cache Redis, SeaweedFS (S3), one Celery worker per
-queue and beat; pgBackRest archives the primary's WAL and a `backups` process
-takes its full and incremental backups (project/services/backups.py).
+in front of Varnish, the edge cache (project/deploy/default.vcl), in front of
+two gunicorn app servers (nginx goes straight to them while Varnish is down),
+PostgreSQL and its streaming replica (the readers' reads), the broker and cache
+Redis, SeaweedFS (S3), one Celery worker per queue and beat; pgBackRest
+archives the primary's WAL and a `backups` process takes its full and
+incremental backups (project/services/backups.py).
 
     python -m project.services.stack start    make stack: start (or reuse) everything
     python -m project.services.stack stop     make stack-stop
@@ -54,7 +56,7 @@ from .processes import (
     user_can_enter,
     wait_until,
 )
-from .programs import NGINX_BINARY
+from .programs import NGINX_BINARY, VARNISHD_BINARY
 from .redis_server import BROKER_OPTIONS, CACHE_OPTIONS, RedisServer
 from .replica import PostgresReplica
 from .seaweedfs import SeaweedFS
@@ -65,12 +67,17 @@ STATE_FILE = STACK_DIR / "stack.json"
 CONFIG_FILE = STACK_DIR / "config.json"
 NGINX_TEMPLATE = PROJECT_ROOT / "project" / "deploy" / "nginx.conf"
 NGINX_USER = "www-data"
+VCL_TEMPLATE = PROJECT_ROOT / "project" / "deploy" / "default.vcl"
+VARNISH_USER = "varnish"
+VARNISH_STORAGE = os.environ.get("STACK_VARNISH_STORAGE", "malloc,256m")
 APP_SERVERS = ("app-1", "app-2")
 WORKER_QUEUES = ("high", "low")
 GUNICORN_WORKERS = int(os.environ.get("STACK_GUNICORN_WORKERS", "2"))
 DEMO_POSTS = int(os.environ.get("STACK_POSTS", "2000"))
 EDITOR_USERNAME = "stack-editor"
-PORT_NAMES = ("nginx", *APP_SERVERS, "postgres", "redis-broker", "redis-cache", "s3", "postgres-replica")
+PORT_NAMES = (
+    "nginx", "varnish", *APP_SERVERS, "postgres", "redis-broker", "redis-cache", "s3", "postgres-replica"
+)  # fmt: skip
 REPLICATION_SLOT = "broadsheet_stack_replica"
 
 
@@ -119,6 +126,7 @@ def deploy_config(ports: dict) -> dict:
         # Plain HTTP on loopback; a real deployment terminates TLS in front.
         "HTTPS": False,
         "TRUSTED_PROXIES": [HOST],
+        "EDGE_PURGE_URLS": [http_url(ports["varnish"])],
     }
 
 
@@ -238,10 +246,10 @@ class AppServer(StackProcess):
 
 
 class Nginx(StackProcess):
-    def __init__(self, port: int, app_ports: list[int]):
+    def __init__(self, port: int, edge_port: int, app_ports: list[int]):
         prefix = STACK_DIR / "nginx"
         self.config_file = prefix / "nginx.conf"
-        self.app_ports = app_ports
+        self.edge_port, self.app_ports = edge_port, app_ports
         command = [NGINX_BINARY, "-p", f"{prefix}/", "-c", str(self.config_file), "-e", "logs/error.log"]
         super().__init__("nginx", command, b"nginx", port=port)
 
@@ -250,7 +258,9 @@ class Nginx(StackProcess):
             raise ServiceError("nginx is not installed: apt-get install nginx")
         for directory in ("logs", "temp"):
             (self.directory / directory).mkdir(parents=True, exist_ok=True)
-        servers = [f"server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in self.app_ports]
+        # Every request through the edge; the app servers themselves only while it is down.
+        servers = [f"server {HOST}:{self.edge_port} max_fails=1 fail_timeout=5s;"]
+        servers += [f"server {HOST}:{port} backup;" for port in self.app_ports]
         config = nginx_config(f"{HOST}:{self.port}", servers)
         if running_as_root():
             # The workers buffer uploads under temp/: as www-data when it can reach
@@ -267,6 +277,56 @@ def nginx_config(listen: str, server_lines: list[str]) -> str:
     """project/deploy/nginx.conf with its placeholders filled."""
     servers = "\n".join(f"        {line}" for line in server_lines)
     return NGINX_TEMPLATE.read_text().replace("@LISTEN@", listen).replace("@APP_SERVERS@", servers)
+
+
+class Varnish(StackProcess):
+    """varnishd in the foreground (-F), its working directory (-n) under the stack's,
+    where varnishstat and varnishadm find it: `varnishstat -n <directory>`."""
+
+    def __init__(self, port: int, app_ports: list[int]):
+        directory = STACK_DIR / "varnish"
+        self.vcl_file = directory / "default.vcl"
+        self.app_ports = app_ports
+        command = varnishd_command(f"{HOST}:{port}", self.vcl_file, directory / "work", VARNISH_STORAGE)
+        super().__init__("varnish", command, b"varnishd", port=port)
+
+    def start(self) -> None:
+        if not Path(VARNISHD_BINARY).exists():
+            raise ServiceError("varnishd is not installed: apt-get install varnish varnish-modules")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.vcl_file.write_text(varnish_config([(HOST, port) for port in self.app_ports], [HOST]))
+        self.command = [*self.command, *varnish_jail(self.directory)]
+        super().start()
+
+
+def varnishd_command(listen: str, vcl_file: Path, work_dir: Path, storage: str) -> list[str]:
+    """varnishd in the foreground (-F), its admin port on loopback, picked free."""
+    command = [VARNISHD_BINARY, "-F", "-a", listen, "-f", str(vcl_file), "-n", str(work_dir)]
+    return [*command, "-s", storage, "-T", f"{HOST}:0"]
+
+
+def varnish_jail(directory: Path) -> list[str]:
+    """As root varnishd's child drops to the varnish user, which may not reach a
+    checkout under /root: then it stays root (-j none), on loopback only."""
+    if running_as_root() and not user_can_enter(VARNISH_USER, directory):
+        return ["-j", "none"]
+    return []
+
+
+def varnish_config(app_servers: list[tuple[str, int]], purgers: list[str]) -> str:
+    """project/deploy/default.vcl with its placeholders filled: one probed backend
+    per app server, all in the director, and the addresses whose PURGE is obeyed."""
+    backends, additions = [], []
+    for number, (host, port) in enumerate(app_servers, start=1):
+        fields = [f'.host = "{host}";', f'.port = "{port}";', ".probe = healthz;"]
+        backends.append(f"backend app_{number} {{\n" + "".join(f"    {field}\n" for field in fields) + "}")
+        additions.append(f"    app_servers.add_backend(app_{number});")
+    return (
+        VCL_TEMPLATE.read_text()
+        .replace("@APP_SERVERS@", "\n\n".join(backends))
+        .replace("@ADD_APP_SERVERS@", "\n".join(additions))
+        .replace("@PURGERS@", "\n".join(f'    "{address}";' for address in purgers))
+    )
 
 
 def child_pids(pid: int) -> list[int]:
@@ -322,7 +382,8 @@ def components() -> dict[str, Service]:
         **{f"worker-{queue}": celery_worker(queue) for queue in WORKER_QUEUES},
         "beat": celery_beat(),
         **{name: AppServer(name, ports[name]) for name in APP_SERVERS},
-        "nginx": Nginx(ports["nginx"], [ports[name] for name in APP_SERVERS]),
+        "varnish": Varnish(ports["varnish"], [ports[name] for name in APP_SERVERS]),
+        "nginx": Nginx(ports["nginx"], ports["varnish"], [ports[name] for name in APP_SERVERS]),
     }
 
 
@@ -374,6 +435,7 @@ SERVICE_KEYS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_S3_REGION_NAME",
+    "EDGE_PURGE_URLS",
 )
 
 

@@ -294,6 +294,14 @@ CACHE_TTL_FOREVER = 60 * 60 * 24 * 7
 # What a CDN or browser may reuse without asking; editors' changes reach
 # readers within this many seconds, conditional requests cost no rendering.
 CACHE_HTTP_MAX_AGE = 60
+# Layer 0, the edge cache (Varnish, apps/caching/edge.py): how long it keeps a
+# public page (s-maxage; changes purge it sooner, by key), how long it may serve
+# a stale one while refreshing it, and while the app servers fail.
+CACHE_EDGE_MAX_AGE = 60 * 10
+CACHE_STALE_WHILE_REVALIDATE = 30
+CACHE_STALE_IF_ERROR = 60 * 60
+# Where purges by key go: config.json's EDGE_PURGE_URLS in deploys; none locally.
+EDGE_PURGE_URLS = []
 # How long each process may answer an anonymous page from its own memory
 # (apps/caching/process_cache.py); BROADSHEET_CACHE_PROCESS_SECONDS=0 turns that
 # layer off, to compare it with Redis alone. Its memory is bounded in bytes.
@@ -425,6 +433,8 @@ CELERY_TASK_ROUTES.update(
         "apps.images.tasks.remove_unreferenced_images": {"queue": "low"},
         "apps.images.tasks.queue_missing_thumbnails": {"queue": "high"},
         "apps.blog.tasks.publish_due_posts": {"queue": "high"},
+        # A publish or a retraction reaches the edges within a second.
+        "apps.caching.tasks.purge_edge_keys": {"queue": "high"},
         "apps.blog.tasks.decay_popular_posts": {"queue": "low"},
     }
 )

@@ -141,7 +141,9 @@ def test_beacon_from_our_own_page_counts_with_no_sql(
         response = client.post(reverse("blog:post_read", args=[post.pk]), headers=headers)
 
     assert response.status_code == 204
-    assert most_read_posts() == [{"title": "Harbour reopens", "url": post.get_absolute_url(), "score": 1.0}]
+    assert most_read_posts() == [
+        {"title": "Harbour reopens", "url": post.get_absolute_url(), "id": post.pk, "score": 1.0}
+    ]
 
 
 def test_one_reader_counts_once_per_post_per_day(client, post_factory):

@@ -82,7 +82,7 @@ def test_search_pages_link_with_rel_next_and_prev(client, settings, published_po
     settings.BLOG_POSTS_PER_PAGE = 5
     published_posts(12)
     first = _search(client, "harbour").content.decode()
-    assert 'rel="next" href="?q=harbour&amp;page=2"' in first
+    assert 'rel="next" href="?page=2&amp;q=harbour"' in first
     second = _search(client, "harbour", page="2").content.decode()
     assert 'rel="prev" href="?q=harbour"' in second
 

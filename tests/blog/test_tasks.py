@@ -100,8 +100,8 @@ def test_each_view_is_one_increment_and_the_list_is_read_without_sql(post_factor
         ranked = most_read_posts()
 
     assert ranked == [
-        {"title": "Council", "url": council.get_absolute_url(), "score": 4.0},
-        {"title": "Harbour", "url": harbour.get_absolute_url(), "score": 2.0},
+        {"title": "Council", "url": council.get_absolute_url(), "id": council.pk, "score": 4.0},
+        {"title": "Harbour", "url": harbour.get_absolute_url(), "id": harbour.pk, "score": 2.0},
     ]
     assert html.index("Council") < html.index("Harbour")
     assert f'<a href="{council.get_absolute_url()}">Council</a>' in html
@@ -116,7 +116,9 @@ def test_decay_halves_scores_and_drops_faded_and_unpublished_posts(post_factory)
 
     assert tasks.decay_popular_posts() == 1
 
-    assert most_read_posts() == [{"title": "Steady", "url": steady.get_absolute_url(), "score": 4.0}]
+    assert most_read_posts() == [
+        {"title": "Steady", "url": steady.get_absolute_url(), "id": steady.pk, "score": 4.0}
+    ]
 
 
 def test_decay_runs_once_per_period_however_often_it_is_sent(post_factory):
@@ -165,7 +167,9 @@ def test_post_page_beacon_counts_a_read_with_no_sql(client, post_factory, django
         response = client.post(beacon_url, headers={"Sec-Fetch-Site": "same-origin"})
 
     assert response.status_code == 204
-    assert most_read_posts() == [{"title": "Harbour reopens", "url": post.get_absolute_url(), "score": 1.0}]
+    assert most_read_posts() == [
+        {"title": "Harbour reopens", "url": post.get_absolute_url(), "id": post.pk, "score": 1.0}
+    ]
 
 
 def test_beacon_refuses_get(client, post_factory):

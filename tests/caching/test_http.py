@@ -20,7 +20,13 @@ def post(post_factory):
 def test_anonymous_pages_are_public_for_a_short_while_with_validators(client, post, settings):
     response = client.get("/")
 
-    assert set(response["Cache-Control"].split(", ")) == {"public", f"max-age={settings.CACHE_HTTP_MAX_AGE}"}
+    assert set(response["Cache-Control"].split(", ")) == {
+        "public",
+        f"max-age={settings.CACHE_HTTP_MAX_AGE}",
+        f"s-maxage={settings.CACHE_EDGE_MAX_AGE}",
+        f"stale-while-revalidate={settings.CACHE_STALE_WHILE_REVALIDATE}",
+        f"stale-if-error={settings.CACHE_STALE_IF_ERROR}",
+    }
     assert response["ETag"].startswith('W/"')
     assert response["Last-Modified"]
 

@@ -99,7 +99,8 @@ def test_empty_first_page_is_not_an_error(db):
 def test_next_query_keeps_other_parameters(published_posts):
     published_posts(3)
     page = KeysetPage(Post.objects.published(), _params(q="harbour"), per_page=2)
-    assert page.next_query.startswith("?q=harbour&after=")
+    assert page.next_query.startswith("?after=")
+    assert page.next_query.endswith("&q=harbour")
     assert page.canonical_query == ""
 
 

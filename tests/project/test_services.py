@@ -162,7 +162,7 @@ def test_a_stack_config_from_an_older_checkout_follows_the_current_services_and_
 
     ports = {
         name: free_port()
-        for name in ("nginx", "postgres", "postgres-replica", "redis-cache", "redis-broker", "s3")
+        for name in ("nginx", "varnish", "postgres", "postgres-replica", "redis-cache", "redis-broker", "s3")
     }
     older = {
         **stack.deploy_config(ports),

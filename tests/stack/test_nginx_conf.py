@@ -221,3 +221,9 @@ def test_untrusted_nginx_makes_every_client_share_one_budget(
 
     assert search_statuses(flooding, 0, SEARCH_RATE_LIMIT) == [200] * SEARCH_RATE_LIMIT
     assert search_statuses(reading, 100, 3) == [429] * 3
+
+
+def test_a_readers_purge_is_refused_before_it_reaches_the_edge(balancer):
+    """Varnish sees nginx's loopback address, which its purge ACL trusts: nginx must stop PURGE."""
+    assert send(f"{balancer.url}/", "PURGE") == 405
+    assert balancer.dying.seen == balancer.healthy.seen == []

@@ -15,6 +15,7 @@ module only parses and resolves.
 
 from django import template
 
+from apps.caching.edge import add_edge_keys
 from apps.caching.pipeline import cached_fragment
 
 register = template.Library()
@@ -60,3 +61,15 @@ def do_cache(parser, token):
         fragment_name,
         [parser.compile_filter(expression) for expression in tokens[3:]],
     )
+
+
+@register.simple_tag(takes_context=True)
+def edge_key(context, *parts):
+    """{% edge_key "post" post.id %}: the page shows this (the key "post-12" of
+    apps/caching/edge.py), so a purge of the key reaches it. Inside a {% cache %}
+    the key is stored with the fragment and counts on every hit."""
+    request = context.get("request")
+    # Rendered outside a request (a mail, a test), there is no page to name it in.
+    if request is not None:
+        add_edge_keys(request, "-".join(str(part) for part in parts))
+    return ""
