@@ -213,6 +213,14 @@ def test_search_is_served_when_the_rate_limiter_cannot_reach_redis(client, post_
         ("Harbour -harbour", "you do not also exclude"),
         ('"the harbour" -harbour', "you do not also exclude"),
     ],
+    ids=[
+        "the",
+        "the -zzz",
+        '"to be or not to be"',
+        "harbour -harbour",
+        "Harbour -harbour",
+        '"the harbour" -harbour',
+    ],
 )
 def test_search_with_only_stop_words_or_only_excluded_words_is_refused_without_sql(
     client, db, search_text, reason, django_assert_num_queries
