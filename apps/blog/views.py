@@ -211,7 +211,8 @@ def search(request):
     context["page"] = OffsetPage(results, request.GET, settings.BLOG_POSTS_PER_PAGE, SEARCH_MAX_PAGES)
     try:
         # The page's queries run while it renders: render here, under the timeout.
-        # On the database the router reads from (a replica when one serves this reader).
+        # On the database this request reads from: the router picks one replica
+        # per request, so the queries below run where the timeout was set.
         database = router.db_for_read(Post)
         with transaction.atomic(using=database):
             with connections[database].cursor() as cursor:

@@ -7,7 +7,8 @@
                          asks again with If-None-Match / If-Modified-Since
     2. process memory    this process's last second of anonymous responses
     3. whole response    the page as last rendered, in Redis, read together
-                         with the list version in one round trip
+                         with the list version in one round trip; a miss
+                         draws on the client's budget of renders (then 429)
     4. the view          @public_page: the page's canonical URL (a 301 for any
                          other spelling), validators for readers, private
                          pages for staff, the editorial flush
@@ -68,6 +69,8 @@ from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
 from apps.replicas.router import RECENT_WRITE_COOKIE
+from apps.security.clients import client_identity
+from apps.security.ratelimit import seconds_until_allowed, too_many_requests
 from apps.security.signed_in import holds_signed_in_user, is_signed_in
 
 from .edge import EDGE_FETCH_HEADER, add_edge_keys, edge_keys, name_keys_on_render, name_missing_page
@@ -330,6 +333,16 @@ class PageCacheMiddleware:
         return response
 
     def render_and_store(self, request, key, gate):
+        # Renders no layer could answer are metered per client: a flood of
+        # made-up URLs gets 429s, not the CPU of every worker.
+        retry_after = seconds_until_allowed(
+            "page-miss",
+            client_identity(request),
+            settings.PAGE_MISSES_PER_CLIENT,
+            settings.PAGE_MISS_WINDOW_SECONDS,
+        )
+        if retry_after is not None:
+            return too_many_requests(retry_after)
         response = self.rendered(request)
         # An unproven cookie may still be a real session without a marker yet: a
         # page built for a signed-in user the view looked at is never shared.

@@ -4,7 +4,11 @@ ReplicaRouter sends a read to a replica only when all of these hold:
   - a request allowed it (ReadYourWritesMiddleware set `replica_reads`);
   - the primary is not inside a transaction (its reads must see its writes);
   - a replica is usable (apps/replicas/health.py: up, and lagging less than the bound).
-Everything else, writes and migrations included, goes to the primary.
+Everything else, writes and migrations included, goes to the primary. A
+request reads from one replica: the first read picks it and every later read
+of the request reuses it, so a session setting made on it (the search's
+`SET LOCAL statement_timeout`) holds for the queries after it, with any number
+of replicas.
 
 ReadYourWritesMiddleware allows replica reads for GET and HEAD requests that
 carry neither a session (signed-in editors, the admin) nor the recent-write
@@ -31,16 +35,29 @@ from .health import mark_unusable, replica_for_read, replica_reads
 
 # The router marks the request's holder on every write it routes.
 request_writes = contextvars.ContextVar("request_writes", default=None)
+# The replica this request reads from, chosen at its first read (RequestReplica).
+request_replica = contextvars.ContextVar("request_replica", default=None)
 RECENT_WRITE_COOKIE = "broadsheet_wrote"
 RECENT_WRITE_SALT = "apps.replicas.router.recent-write"
 READ_METHODS = ("GET", "HEAD")
+
+
+class RequestReplica:
+    """The alias one request reads from: None until its first read chooses."""
+
+    alias = None
 
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         if not replica_reads.get() or connections["default"].in_atomic_block:
             return "default"
-        return replica_for_read() or "default"
+        chosen = request_replica.get()
+        if chosen is None:
+            return replica_for_read() or "default"
+        if chosen.alias is None:
+            chosen.alias = replica_for_read() or "default"
+        return chosen.alias
 
     def db_for_write(self, model, **hints):
         writes = request_writes.get()
@@ -80,11 +97,13 @@ class ReadYourWritesMiddleware:
         writes = []
         reads_token = replica_reads.set(may_read_replica(request))
         writes_token = request_writes.set(writes)
+        replica_token = request_replica.set(RequestReplica())
         try:
             response = self.get_response(request)
         finally:
             replica_reads.reset(reads_token)
             request_writes.reset(writes_token)
+            request_replica.reset(replica_token)
         if writes and response.status_code < 500:
             response.set_signed_cookie(
                 RECENT_WRITE_COOKIE,

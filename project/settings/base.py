@@ -307,6 +307,12 @@ EDGE_PURGE_URLS = []
 # layer off, to compare it with Redis alone. Its memory is bounded in bytes.
 CACHE_PROCESS_SECONDS = int(os.environ.get("BROADSHEET_CACHE_PROCESS_SECONDS", "1"))
 CACHE_PROCESS_MAX_BYTES = 8 * 1024 * 1024
+# Anonymous pages no cache layer held, rendered per client identity and
+# minute (apps/caching/pipeline.py), then 429: a reader misses a few a minute,
+# a crawler at a polite one page a second at most 60; a made-up-URL flood
+# renders at most two pages a second per address (docs/security.md).
+PAGE_MISSES_PER_CLIENT = 120
+PAGE_MISS_WINDOW_SECONDS = 60
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("apps.caching.context_processors.cache_timeouts")
 
 # django-redis logs every ignored error; readers of the log need one line a minute.

@@ -38,3 +38,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests never collect static files; finders serve them, so whitenoise has no
 # collected directory to index (and nothing to warn about).
 STATIC_ROOT = None
+
+# Tests flood pages from one address on purpose (made-up cursors, spellings);
+# tests/caching/test_miss_budget.py sets the budget of renders it checks.
+PAGE_MISSES_PER_CLIENT = 100_000

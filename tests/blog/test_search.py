@@ -1,6 +1,9 @@
 """Full-text search: ranked, highlighted, and calm about odd input."""
 
+import subprocess
+from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -10,8 +13,9 @@ from django.urls import reverse
 
 from apps.blog import views
 from apps.blog.querysets import PostQuerySet
-from apps.blog.search import SEARCH_MAX_TERMS
+from apps.blog.search import SEARCH_CONFIG, SEARCH_MAX_TERMS, STOP_WORDS
 from apps.security import ratelimit
+from project.services.postgres import pg_binary
 
 
 def _search(client, text, **extra):
@@ -197,3 +201,51 @@ def test_search_is_served_when_the_rate_limiter_cannot_reach_redis(client, post_
     responses = [_search(client, f"harbour{number}") for number in range(searches)]
     assert [response.status_code for response in responses] == [200] * searches
     assert post.title in _search(client, "harbour").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("search_text", "reason"),
+    [
+        ("the", "not too common to search for"),
+        ("the -zzz", "not too common to search for"),
+        ('"to be or not to be"', "not too common to search for"),
+        ("harbour -harbour", "you do not also exclude"),
+        ("Harbour -harbour", "you do not also exclude"),
+        ('"the harbour" -harbour', "you do not also exclude"),
+    ],
+    ids=[
+        "the",
+        "the -zzz",
+        '"to be or not to be"',
+        "harbour -harbour",
+        "Harbour -harbour",
+        '"the harbour" -harbour',
+    ],
+)
+def test_search_with_only_stop_words_or_only_excluded_words_is_refused_without_sql(
+    client, db, search_text, reason, django_assert_num_queries
+):
+    """`the -zzz` is `-zzz` once the stop word is dropped: almost every post. No SQL runs."""
+    url = f"{reverse('blog:search')}?{urlencode({'q': search_text})}"
+    client.get(reverse("blog:home"))  # the header's sections, cached as on any warm page
+    with django_assert_num_queries(0):
+        response = client.get(url)
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+
+
+def test_a_stop_word_beside_a_real_word_is_searched(client, post_factory):
+    post = post_factory(title="The harbour")
+    assert post.title in _search(client, "the harbour -ferry").content.decode()
+
+
+def test_stop_words_are_the_servers_own_list(db):
+    """The list is kept in Python so that refusing costs no query: it must be PostgreSQL's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector(%s, %s)::text", [SEARCH_CONFIG, " ".join(sorted(STOP_WORDS))])
+        assert cursor.fetchone()[0] == ""
+    share_dir = subprocess.run(
+        [pg_binary("pg_config"), "--sharedir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    stop_file = Path(share_dir) / "tsearch_data" / "english.stop"
+    assert set(stop_file.read_text().split()) == STOP_WORDS
