@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
@@ -61,7 +61,47 @@ class Versioned(models.Model):
         super().save(*args, **kwargs)
 
 
-class Author(StripsControlCharacters, Versioned, models.Model):
+class KeepsFormerSlugs:
+    """Old URLs keep working: a save that changes the slug records the slug the
+    row had (in the same transaction), so a link shared before the rename
+    answers 301 to the current URL (apps/blog/views.py, redirect_renamed).
+
+    The slug as loaded is remembered by from_db, so knowing a rename costs no
+    query; the history table (former_slugs) is written only on a rename.
+    """
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Absent when the slug was deferred: such a row is never renamed by its save.
+        instance._slug_in_db = instance.__dict__.get("slug")
+        return instance
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        former_slug = getattr(self, "_slug_in_db", None)
+        renamed = (
+            former_slug is not None
+            and former_slug != self.slug
+            and (update_fields is None or "slug" in update_fields)
+        )
+        if not renamed:
+            super().save(*args, **kwargs)
+        else:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                # The newest owner of a slug keeps it: a slug two rows gave up
+                # leads to the one that gave it up last.
+                self.former_slugs.model.objects.bulk_create(
+                    [self.former_slugs.model(owner=self, slug=former_slug)],
+                    update_conflicts=True,
+                    unique_fields=["slug"],
+                    update_fields=["owner", "renamed_at"],
+                )
+        self._slug_in_db = self.slug
+
+
+class Author(KeepsFormerSlugs, StripsControlCharacters, Versioned, models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
@@ -86,7 +126,7 @@ class Author(StripsControlCharacters, Versioned, models.Model):
         return reverse("blog:author", kwargs={"slug": self.slug})
 
 
-class Category(StripsControlCharacters, Versioned, models.Model):
+class Category(KeepsFormerSlugs, StripsControlCharacters, Versioned, models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
@@ -109,7 +149,7 @@ class Category(StripsControlCharacters, Versioned, models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
-class Tag(StripsControlCharacters, Versioned, models.Model):
+class Tag(KeepsFormerSlugs, StripsControlCharacters, Versioned, models.Model):
     name = models.CharField(max_length=60)
     slug = models.SlugField(max_length=60, unique=True)
     last_modified = models.DateTimeField(auto_now=True)
@@ -132,7 +172,7 @@ class PostStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class Post(StripsControlCharacters, Versioned, models.Model):
+class Post(KeepsFormerSlugs, StripsControlCharacters, Versioned, models.Model):
     # Post.Status everywhere; defined outside so that Meta's constraints can name it.
     Status = PostStatus
 
@@ -280,3 +320,32 @@ class PostBodyImage(models.Model):
 
     def __str__(self):
         return f"“{self.post}”"
+
+
+class FormerSlug(models.Model):
+    """A slug a row answered at before a rename (KeepsFormerSlugs)."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    renamed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.slug
+
+
+class PostFormerSlug(FormerSlug):
+    owner = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="former_slugs")
+
+
+class CategoryFormerSlug(FormerSlug):
+    owner = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="former_slugs")
+
+
+class TagFormerSlug(FormerSlug):
+    owner = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="former_slugs")
+
+
+class AuthorFormerSlug(FormerSlug):
+    owner = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="former_slugs")

@@ -45,7 +45,16 @@ class Neighbours(NamedTuple):
     next: object
 
 
-class PostQuerySet(models.QuerySet):
+class FormerSlugsQuerySet(models.QuerySet):
+    def formerly_at(self, slug):
+        """The row that answered at `slug` before a rename (KeepsFormerSlugs in
+        models.py), in one query; none while a row holds that slug now (a new
+        draft that took it), so an old link never leads past the new owner."""
+        slug_taken = self.model._base_manager.filter(slug=slug)
+        return self.filter(former_slugs__slug=slug).filter(~models.Exists(slug_taken))
+
+
+class PostQuerySet(FormerSlugsQuerySet):
     def published(self):
         """What the public may see: published, and not dated in the future."""
         return self.filter(status=self.model.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -301,7 +310,7 @@ class PostQuerySet(models.QuerySet):
         )
 
 
-class ListPageQuerySet(models.QuerySet):
+class ListPageQuerySet(FormerSlugsQuerySet):
     """Authors, categories and tags: each has a list page of its posts."""
 
     def with_published_posts(self):

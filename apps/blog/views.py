@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db import OperationalError, connections, router, transaction
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -66,9 +66,12 @@ def home(request):
 @public_page()
 @require_safe
 def post_detail(request, slug):
-    post = cached_row(
-        request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
-    )
+    try:
+        post = cached_row(
+            request, "post", slug, lambda: get_object_or_404(Post.objects.published().for_detail(), slug=slug)
+        )
+    except Http404:
+        return redirect_renamed(request, Post.objects.published(), slug)
     popularity.remember_post(post)
     add_edge_keys(request, post_key(post.pk))
     published_posts = Post.objects.published()
@@ -112,15 +115,36 @@ def post_preview(request, pk):
     return response
 
 
+def redirect_renamed(request, visible_rows, slug):
+    """Old URLs keep working: an unknown slug that one of `visible_rows` had
+    before a rename answers 301 to the row's current address (with the page's
+    canonical query), anything else 404. Asked only once the current slugs
+    missed, so the normal path pays no query for it. Never an open redirect:
+    the target is reversed from our own URLs with the row's slug.
+
+    Neither answer is stored as a whole response (the page cache keeps only
+    200s), so made-up slugs cannot fill the cache; browsers and CDNs may keep
+    the 301 for the public max-age, after which they ask again."""
+    renamed = visible_rows.formerly_at(slug).only("slug").first()
+    if renamed is None:
+        raise Http404("No such page.")
+    query = request.META.get("QUERY_STRING", "")
+    address = renamed.get_absolute_url()
+    return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
+
+
 @list_page
 @require_safe
 def category_detail(request, slug):
-    category = cached_row(
-        request,
-        "category",
-        slug,
-        lambda: get_object_or_404(Category.objects.with_published_posts(), slug=slug),
-    )
+    try:
+        category = cached_row(
+            request,
+            "category",
+            slug,
+            lambda: get_object_or_404(Category.objects.with_published_posts(), slug=slug),
+        )
+    except Http404:
+        return redirect_renamed(request, Category.objects.with_published_posts(), slug)
     posts = Post.objects.published().filter(category=category).for_teasers()
     return post_list(
         request, "blog/category_detail.html", posts, f"category:{category.pk}", category=category
@@ -130,12 +154,17 @@ def category_detail(request, slug):
 @list_page
 @require_safe
 def tag_detail(request, slug):
-    tag = cached_row(
-        request,
-        "tag",
-        slug,
-        lambda: get_object_or_404(Tag.objects.with_published_posts().only("id", "name", "slug"), slug=slug),
-    )
+    try:
+        tag = cached_row(
+            request,
+            "tag",
+            slug,
+            lambda: get_object_or_404(
+                Tag.objects.with_published_posts().only("id", "name", "slug"), slug=slug
+            ),
+        )
+    except Http404:
+        return redirect_renamed(request, Tag.objects.with_published_posts(), slug)
     posts = Post.objects.published().tagged(tag).for_teasers()
     return post_list(request, "blog/tag_detail.html", posts, f"tag:{tag.pk}", tag=tag)
 
@@ -143,9 +172,15 @@ def tag_detail(request, slug):
 @list_page
 @require_safe
 def author_detail(request, slug):
-    author = cached_row(
-        request, "author", slug, lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug)
-    )
+    try:
+        author = cached_row(
+            request,
+            "author",
+            slug,
+            lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug),
+        )
+    except Http404:
+        return redirect_renamed(request, Author.objects.with_published_posts(), slug)
     posts = Post.objects.published().filter(author=author).for_teasers()
     return post_list(request, "blog/author_detail.html", posts, f"author:{author.pk}", author=author)
 

@@ -230,7 +230,10 @@ def test_editors_group_holds_the_blog_and_image_library_permissions_and_nothing_
     assert codenames == {
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
-        for model in ("post", "author", "category", "tag", "libraryimage", "postbodyimage")
+        for model in (
+            *("post", "author", "category", "tag", "libraryimage", "postbodyimage"),
+            *("postformerslug", "categoryformerslug", "tagformerslug", "authorformerslug"),
+        )
     } | {"flush_cache"}
 
 
