@@ -41,7 +41,7 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 bench: setup bench-packages ## Benchmarks side by side with their baselines; writes docs/performance.md
 	$(PY) -m tests.bench
 
-lighthouse: setup browser-packages node_modules/.installed ## Lighthouse scores of home, a section, a story and search (mobile, desktop); writes docs/performance.md
+lighthouse: setup browser-packages node_modules/.installed ## Lighthouse scores of every page type (mobile, desktop), aborted runs retried; writes docs/performance.md
 	$(PY) -m tests.bench.lighthouse
 
 setup: system-packages $(VENV)/.installed project/settings/local.py services migrate ## Install and start everything the site needs

@@ -8,6 +8,8 @@ browser. Lighthouse 12 (npm, pinned in package.json) drives Debian's chromium
 against gunicorn with the deploy settings on the demo database the benchmarks
 use, one page at a time (the machine is shared with gunicorn), and the median
 of 3 runs of each figure is written into its own section of performance.md.
+A run Lighthouse itself aborts (a runtime error such as NO_NAVSTART, or a
+lost connection to chromium) is retried up to twice, and the table says so.
 """
 
 import json
@@ -16,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .harness import (
@@ -47,20 +50,74 @@ EXPECTED_BELOW_100 = {
     ("search", "seo"): "search results are `noindex` (X-Robots-Tag), as they should be: not for crawlers",
 }
 BODY_IMAGE_SLUG_MARKER = "lighthouse-body-image"
+# A run Lighthouse aborts is tried again this many times before the whole
+# measurement stops: NO_NAVSTART and its kin come from chromium, not the page.
+MAX_RETRIES = 2
+# What Lighthouse's CLI (lighthouse/cli/run.js) prints on stderr when it gives
+# up on a run itself, before exiting 1 (or 67 for the protocol timeout).
+ABORT_LINES = ("Runtime error encountered:", "Unable to connect to Chrome", "Debugger protocol timed out")
 
 
-def run_lighthouse(url, preset):
-    """One Lighthouse run; its JSON report."""
+class LighthouseAborted(Exception):
+    """Lighthouse gave up on the run itself; `code` is its runtime error's code."""
+
+    def __init__(self, code, detail):
+        super().__init__(f"Lighthouse aborted the run ({code}): {detail}")
+        self.code = code
+
+
+@dataclass
+class Measured:
+    """A report, and the codes of the runs Lighthouse aborted before it."""
+
+    report: dict
+    aborted: list
+
+
+def run_lighthouse(url, preset, lighthouse=LIGHTHOUSE):
+    """One Lighthouse run; its JSON report, or LighthouseAborted."""
     with tempfile.TemporaryDirectory() as directory:
         report_path = Path(directory) / "report.json"
         command = [
-            str(LIGHTHOUSE), url, "--output=json", f"--output-path={report_path}", "--quiet",
+            str(lighthouse), url, "--output=json", f"--output-path={report_path}", "--quiet",
             f"--chrome-flags={CHROME_FLAGS}", "--only-categories=" + ",".join(CATEGORIES),
         ]  # fmt: skip
         if preset == "desktop":
             command.append("--preset=desktop")
-        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROME_PATH}, cwd=PROJECT_ROOT)
-        return json.loads(report_path.read_text())
+        result = subprocess.run(
+            command,
+            env={**os.environ, "CHROME_PATH": CHROME_PATH},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # The CLI saves the report before it exits on a runtime error.
+        report = json.loads(report_path.read_text()) if report_path.exists() else None
+        runtime_error = (report or {}).get("runtimeError")
+        if runtime_error:
+            raise LighthouseAborted(runtime_error.get("code", "unknown"), runtime_error.get("message", ""))
+        if result.returncode != 0:
+            abort_line = next(
+                (line for line in result.stderr.splitlines() if line.startswith(ABORT_LINES)), None
+            )
+            if abort_line is None:
+                raise subprocess.CalledProcessError(result.returncode, command, result.stdout, result.stderr)
+            raise LighthouseAborted(f"exit {result.returncode}", abort_line)
+        return report
+
+
+def run_with_retries(url, preset, lighthouse=LIGHTHOUSE):
+    """run_lighthouse(), again after each run Lighthouse aborts, up to MAX_RETRIES times."""
+    aborted = []
+    while True:
+        try:
+            return Measured(run_lighthouse(url, preset, lighthouse), aborted)
+        except LighthouseAborted as abort:
+            aborted.append(abort.code)
+            if len(aborted) > MAX_RETRIES:
+                raise
+            say(f"  {abort}; retry {len(aborted)}/{MAX_RETRIES}")
 
 
 def figures(report):
@@ -85,10 +142,17 @@ def figures(report):
 
 
 def median_figures(runs):
-    """The median of each figure over the runs, taken separately."""
-    median = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "failed"}
+    """The median of each figure over the runs, taken separately; every retry of them."""
+    lists = ("failed", "aborted")
+    median = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key not in lists}
     median["failed"] = sorted({audit_id for run in runs for audit_id in run["failed"]})
+    median["aborted"] = [code for run in runs for code in run["aborted"]]
     return median
+
+
+def retries_cell(aborted):
+    """The table's retries column: how many, and what Lighthouse said each time."""
+    return f"{len(aborted)} ({', '.join(aborted)})" if aborted else "0"
 
 
 def report(pages, measured, database):
@@ -110,13 +174,14 @@ def report(pages, measured, database):
                 f"{result['cls']:.3f}",
                 f"{result['tbt_ms']:,.0f}",
                 f"{result['bytes'] / 1024:,.0f}",
+                retries_cell(result["aborted"]),
                 "; ".join(notes) or "-",
             ]
         )
     table = markdown_table(
         [
             "page", "preset", "performance", "accessibility", "best practices", "SEO",
-            "LCP ms", "CLS", "TBT ms", "transferred KiB", "notes",
+            "LCP ms", "CLS", "TBT ms", "transferred KiB", "retries", "notes",
         ],
         rows,
     )  # fmt: skip
@@ -134,14 +199,16 @@ settings on the {database.posts:,}-post demo database, warm caches, one page
 at a time; each figure is the median of {RUNS} runs per page and preset
 (Lighthouse's own `mobile` emulation with simulated slow 4G, and `--preset=desktop`).
 The post is the newest story with a hero image, given two library images in
-its body.
+its body; the section, tag and author pages are that story's. A run that
+Lighthouse itself aborted was run again (at most {MAX_RETRIES} times): "retries"
+counts them over the row's runs, with Lighthouse's error code.
 
 {table}
 """
 
 
 def prepare_pages():
-    """Inside Django: the story with a hero and body images; the four paths."""
+    """Inside Django: the story with a hero and body images; every page type's path."""
     import django
 
     django.setup()
@@ -182,6 +249,8 @@ def prepare_pages():
     return {
         "home": "/",
         "category": post.category.get_absolute_url(),
+        "tag": post.tags.order_by("pk").first().get_absolute_url(),
+        "author": post.author.get_absolute_url(),
         "post": post.get_absolute_url(),
         "search": f"/search/?q={search_word}",
     }
@@ -204,7 +273,8 @@ def main():
                 runs = []
                 for run in range(RUNS):
                     say(f"lighthouse {page} {preset} run {run + 1}/{RUNS}")
-                    runs.append(figures(run_lighthouse(base_url + path, preset)))
+                    measured_run = run_with_retries(base_url + path, preset)
+                    runs.append({**figures(measured_run.report), "aborted": measured_run.aborted})
                 measured[(page, preset)] = median_figures(runs)
                 say(
                     f"{page} {preset}: "
