@@ -28,4 +28,4 @@ json.dump(config, open('/tmp/build-config.json', 'w'))" \
 
 USER broadsheet
 EXPOSE 8000
-CMD ["gunicorn", "project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "project.wsgi", "--config", "project/deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
