@@ -9,10 +9,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@signals.worker_init.connect
+@signals.worker_process_init.connect
 def use_task_database_limits(**kwargs):
     """A worker's statements may run as long as a task may (project/database_limits.py);
-    before the pool forks, so that every child connects with them."""
+    in each pool process as it starts, before its first connection."""
     from project.database_limits import use_limits_of
 
     use_limits_of("task")

@@ -26,6 +26,18 @@ def empty_cache():
     process_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def served_with_the_web_database_limits():
+    """An in-process Celery worker (start_worker) switches this process to the
+    task's database limits (project/celery.py): the next test is the web again."""
+    web_options = {alias: connections[alias].settings_dict["OPTIONS"]["options"] for alias in connections}
+    yield
+    for alias, options in web_options.items():
+        if connections[alias].settings_dict["OPTIONS"]["options"] != options:
+            connections[alias].settings_dict["OPTIONS"]["options"] = options
+            connections[alias].close()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """Point the replica alias back at the real standby, at the test database.

@@ -118,7 +118,7 @@ CELERY_WORKER_LIMITS = (
     "import django; django.setup()\n"
     "from celery import signals\n"
     "from project.celery import app\n"
-    "signals.worker_init.send(sender=None)\n" + SHOW_LIMITS
+    "signals.worker_process_init.send(sender=None)\n" + SHOW_LIMITS
 )
 
 
