@@ -119,3 +119,20 @@ def admin_client(admin_user):
     set_marker(carrier, client.session.session_key)
     client.cookies[SIGNED_IN_COOKIE] = carrier.cookies[SIGNED_IN_COOKIE].value
     return client
+
+
+@pytest.fixture
+def broker_messages():
+    """broker_messages(): (task name, args) of what reached the real Redis broker, per queue."""
+    purge_task_queues()
+
+    def read():
+        received = {}
+        with celery_app.connection_for_write() as connection:
+            for queue in TASK_QUEUES:
+                while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
+                    args, _kwargs, _embed = message.decode()
+                    received.setdefault(queue, []).append((message.headers["task"], tuple(args)))
+        return received
+
+    return read

@@ -463,6 +463,8 @@ CELERY_TASK_ROUTES.update(
         "apps.images.tasks.queue_missing_thumbnails": {"queue": "high"},
         "apps.blog.tasks.publish_due_posts": {"queue": "high"},
         "apps.blog.tasks.decay_popular_posts": {"queue": "low"},
+        # A retraction must leave every cache soon: readers' freshness, as editors see it.
+        "apps.caching.tasks.bump_list_version_once_replayed": {"queue": "high"},
     }
 )
 # Scheduled work with Celery beat (run exactly one beat process).
