@@ -9,7 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=project.settings.deploy \
     BROADSHEET_CONFIG=/run/broadsheet/config.json
 
-RUN groupadd --system broadsheet && useradd --system --gid broadsheet --home-dir /app broadsheet
+# /var/lib/broadsheet/beat: beat's schedule volume, which takes this directory's owner when created.
+RUN groupadd --system broadsheet && useradd --system --gid broadsheet --home-dir /app broadsheet \
+    && mkdir -p /var/lib/broadsheet/beat && chown broadsheet:broadsheet /var/lib/broadsheet/beat
 
 WORKDIR /app
 COPY requirements/ requirements/

@@ -301,6 +301,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# SIGTERM (`docker compose stop`) is a warm shutdown: running tasks finish
+# within the compose stop_grace_period. A cold shutdown (SIGQUIT, a second
+# Ctrl-C) first gives them this long (Celery 5.5's soft shutdown), also when
+# the worker only holds tasks waiting for their countdown, then requeues them.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TASK_ROUTES = {}
 CELERY_BEAT_SCHEDULE = {}
 

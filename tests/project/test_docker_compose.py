@@ -241,3 +241,50 @@ def test_dockerfile_runs_as_a_non_root_user_without_gunicorns_home_socket():
 def test_dotenv_with_the_secrets_is_never_committed_nor_copied_into_the_image():
     assert ".env" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
     assert ".env" in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+
+
+def longest_time_limit_by_queue():
+    """{queue: the longest hard time limit of the tasks it receives}, from the registered tasks."""
+    from django.conf import settings
+
+    from project.celery import app as celery_app
+
+    celery_app.loader.import_default_modules()
+    longest = {}
+    for name, task in celery_app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        queue = settings.CELERY_TASK_ROUTES.get(name, {}).get("queue", settings.CELERY_TASK_DEFAULT_QUEUE)
+        time_limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        longest[queue] = max(longest.get(queue, 0), time_limit)
+    return longest
+
+
+def duration_seconds(duration):
+    """Compose's normalized duration ("11m10s") in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(number) * units[unit] for number, unit in re.findall(r"(\d+)([hms])", duration))
+
+
+def test_each_worker_may_finish_its_longest_task_before_docker_kills_it():
+    longest = longest_time_limit_by_queue()
+    grace_by_queue = {}
+    for name, service in SERVICES.items():
+        if "worker" in name:
+            command = service["command"]
+            grace_by_queue[command[command.index("-Q") + 1]] = duration_seconds(service["stop_grace_period"])
+
+    assert set(grace_by_queue) == set(longest)
+    assert {queue: grace for queue, grace in grace_by_queue.items() if grace <= longest[queue]} == {}
+
+
+def test_beats_schedule_is_kept_on_a_volume():
+    beat = SERVICES["beat"]
+    schedule = beat["command"][beat["command"].index("-s") + 1]
+    mounts = {mount["target"]: mount["source"] for mount in beat["volumes"] if mount["type"] == "volume"}
+    directory = schedule.rsplit("/", 1)[0]
+    assert mounts.get(directory) in MODEL["volumes"]
+    assert (
+        f"mkdir -p {directory} && chown broadsheet:broadsheet {directory}"
+        in (PROJECT_ROOT / "Dockerfile").read_text()
+    )
