@@ -9,7 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=project.settings.deploy \
     BROADSHEET_CONFIG=/run/broadsheet/config.json
 
-RUN groupadd --system broadsheet && useradd --system --gid broadsheet --home-dir /app broadsheet
+# /var/lib/broadsheet/beat: beat's schedule volume, which takes this directory's owner when created.
+RUN groupadd --system broadsheet && useradd --system --gid broadsheet --home-dir /app broadsheet \
+    && mkdir -p /var/lib/broadsheet/beat && chown broadsheet:broadsheet /var/lib/broadsheet/beat
 
 WORKDIR /app
 COPY requirements/ requirements/
@@ -28,4 +30,4 @@ json.dump(config, open('/tmp/build-config.json', 'w'))" \
 
 USER broadsheet
 EXPOSE 8000
-CMD ["gunicorn", "project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "project.wsgi", "--config", "project/deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]

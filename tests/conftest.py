@@ -26,6 +26,18 @@ def empty_cache():
     process_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def served_with_the_web_database_limits():
+    """An in-process Celery worker (start_worker) switches this process to the
+    task's database limits (project/celery.py): the next test is the web again."""
+    web_options = {alias: connections[alias].settings_dict["OPTIONS"]["options"] for alias in connections}
+    yield
+    for alias, options in web_options.items():
+        if connections[alias].settings_dict["OPTIONS"]["options"] != options:
+            connections[alias].settings_dict["OPTIONS"]["options"] = options
+            connections[alias].close()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """Point the replica alias back at the real standby, at the test database.
@@ -107,3 +119,20 @@ def admin_client(admin_user):
     set_marker(carrier, client.session.session_key)
     client.cookies[SIGNED_IN_COOKIE] = carrier.cookies[SIGNED_IN_COOKIE].value
     return client
+
+
+@pytest.fixture
+def broker_messages():
+    """broker_messages(): (task name, args) of what reached the real Redis broker, per queue."""
+    purge_task_queues()
+
+    def read():
+        received = {}
+        with celery_app.connection_for_write() as connection:
+            for queue in TASK_QUEUES:
+                while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
+                    args, _kwargs, _embed = message.decode()
+                    received.setdefault(queue, []).append((message.headers["task"], tuple(args)))
+        return received
+
+    return read

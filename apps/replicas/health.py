@@ -2,12 +2,18 @@
 
 The chapter's next step after query work: streaming replicas take the readers'
 SELECTs off the primary. A replica is used only while it answers and its
-replay lag stays under REPLICA_MAX_LAG_SECONDS; each process checks at most
+lag stays under REPLICA_MAX_LAG_SECONDS; each process checks at most
 once every REPLICA_CHECK_SECONDS, on a connection of its own with a short
 connect timeout, so a check costs nothing on the request path between checks
 and never appears in a test's query count. A replica that is down or behind is
 skipped (reads go to the primary) with one warning per REPLICA_WARNING_SECONDS;
 the first check that finds it healthy again brings reads back.
+
+Lag is measured against the primary, so that it covers receiving as well as
+replaying: each check notes the primary's WAL position, and a replica's lag is
+how long the oldest position it has not replayed has been waiting. A replica
+that stopped receiving (its walreceiver gone, the network cut) replays all it
+has and reads as caught up on its own; against the primary it falls behind.
 
 `replica_reads` says whether the code running now may read from a replica. It
 is False unless apps.replicas.router.ReadYourWritesMiddleware turns it on for
@@ -20,7 +26,8 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 import psycopg2
 from django.conf import settings
@@ -31,12 +38,10 @@ logger = logging.getLogger(__name__)
 replica_reads = contextvars.ContextVar("replica_reads", default=False)
 
 PROBE_CONNECT_TIMEOUT_SECONDS = 1
-# Replay lag in seconds. Caught up (all WAL received is applied) is 0 however
-# long the primary has been idle; a server not in recovery has no lag.
-LAG_SQL = (
-    "SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
-    " THEN 0 ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
-)
+# The most primary positions a process remembers per replica; past it every
+# other one is forgotten, so a long outage keeps its oldest position.
+PENDING_POSITIONS_KEPT = 64
+REPLAY_POSITION_SQL = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text"
 REPLAYED_SQL = "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
 
@@ -45,10 +50,18 @@ class ReplicaHealth:
     usable: bool = False
     checked_at: float = float("-inf")
     warned_at: float = float("-inf")
+    # (primary WAL position, when it was noted) the replica had not replayed yet.
+    pending_positions: list = field(default_factory=list)
 
 
 health_by_alias: dict[str, ReplicaHealth] = {}
 health_lock = threading.Lock()
+
+
+def wal_position(lsn):
+    """A pg_lsn's text ("16/B374D848") as the byte position it names."""
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 def probe_connection(alias):
@@ -60,23 +73,52 @@ def probe_connection(alias):
     return contextlib.closing(probe)
 
 
-def measure_lag(alias):
-    """The replica's replay lag in seconds, or None when it cannot be reached."""
+def primary_wal_lsn():
+    with probe_connection("default") as probe, probe.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def replay_position(alias):
+    """The replica's replayed WAL position, or None when it is not in recovery."""
+    with probe_connection(alias) as probe, probe.cursor() as cursor:
+        cursor.execute(REPLAY_POSITION_SQL)
+        in_recovery, replay_lsn = cursor.fetchone()
+    return wal_position(replay_lsn) if in_recovery else None
+
+
+def measure_lag(alias, health, now):
+    """Seconds the oldest primary position the replica has not replayed has
+    waited (0 when it has replayed what the primary had at this check), or None
+    when the primary or the replica cannot be reached."""
     try:
-        with probe_connection(alias) as probe, probe.cursor() as cursor:
-            cursor.execute(LAG_SQL)
-            return float(cursor.fetchone()[0])
+        primary_position = wal_position(primary_wal_lsn())
+        replayed_position = replay_position(alias)
     except psycopg2.Error:
         return None
+    if replayed_position is None:
+        health.pending_positions.clear()
+        return 0.0
+    pending = [*health.pending_positions, (primary_position, now)]
+    pending = [(position, noted_at) for position, noted_at in pending if position > replayed_position]
+    if len(pending) > PENDING_POSITIONS_KEPT:
+        pending = pending[::2]
+    health.pending_positions = pending
+    return now - pending[0][1] if pending else 0.0
 
 
 def replica_lag_seconds():
     """{alias: lag in seconds, or None when down} for every configured replica (the health report)."""
-    return {alias: measure_lag(alias) for alias in settings.READ_REPLICAS}
+    now = time.monotonic()
+    with health_lock:
+        return {
+            alias: measure_lag(alias, health_by_alias.setdefault(alias, ReplicaHealth()), now)
+            for alias in settings.READ_REPLICAS
+        }
 
 
 def check(alias, health, now):
-    lag = measure_lag(alias)
+    lag = measure_lag(alias, health, now)
     was_usable = health.usable
     health.usable = lag is not None and lag <= settings.REPLICA_MAX_LAG_SECONDS
     health.checked_at = now
@@ -129,24 +171,60 @@ def replica_for_read():
 def wait_for_replicas():
     """Wait (at most the lag bound) until each usable replica has replayed every
     commit made so far, so that a reader whose cache was just invalidated never
-    renders the old rows from a replica and stores them under the new version."""
+    renders the old rows from a replica and stores them under the new version.
+
+    Returns None, or the primary's position some replica had not replayed by
+    the deadline: that replica is further behind than the bound, so it is
+    skipped here from now on, but the other processes read it until their next
+    check, and the caller must invalidate again once it has caught up."""
     usable = [alias for alias in settings.READ_REPLICAS if is_usable(alias)]
     if not usable:
-        return
+        return None
+    # The insert position, not the write position: with asynchronous commit
+    # (BROADSHEET_PG_FAST in tests) a commit record may still sit in the WAL
+    # buffers, before the write position, when the bump runs.
     with connections["default"].cursor() as cursor:
-        # The insert position, not the write position: with asynchronous commit
-        # (BROADSHEET_PG_FAST in tests) a commit record may still sit in the WAL
-        # buffers, before the write position, when the bump runs.
-        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         primary_lsn = cursor.fetchone()[0]
-    deadline = time.monotonic() + settings.REPLICA_MAX_LAG_SECONDS
+    started_at = time.monotonic()
+    deadline = started_at + settings.REPLICA_MAX_LAG_SECONDS
+    lagging = False
     for alias in usable:
         try:
             with probe_connection(alias) as probe, probe.cursor() as cursor:
                 while True:
                     cursor.execute(REPLAYED_SQL, [primary_lsn])
-                    if cursor.fetchone()[0] or time.monotonic() > deadline:
+                    if cursor.fetchone()[0]:
+                        break
+                    if time.monotonic() > deadline:
+                        lagging = True
+                        mark_behind(alias, wal_position(primary_lsn), started_at)
                         break
                     time.sleep(0.005)
         except psycopg2.Error as error:
             mark_unusable(alias, f"unreachable ({type(error).__name__})")
+    return primary_lsn if lagging else None
+
+
+def mark_behind(alias, primary_position, noted_at):
+    """The replica missed the deadline for this position: skip it until it replays it."""
+    with health_lock:
+        health = health_by_alias.setdefault(alias, ReplicaHealth())
+        pending = [*health.pending_positions, (primary_position, noted_at)]
+        health.pending_positions = sorted(pending, key=itemgetter(1))
+        health.usable, health.checked_at = False, time.monotonic()
+        warn(alias, health, f"more than {settings.REPLICA_MAX_LAG_SECONDS}s behind", health.checked_at)
+
+
+def replicas_have_replayed(primary_lsn):
+    """Whether every configured replica has replayed the primary's position
+    (one that cannot be reached has not)."""
+    for alias in settings.READ_REPLICAS:
+        try:
+            with probe_connection(alias) as probe, probe.cursor() as cursor:
+                cursor.execute(REPLAYED_SQL, [primary_lsn])
+                if not cursor.fetchone()[0]:
+                    return False
+        except psycopg2.Error:
+            return False
+    return True

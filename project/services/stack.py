@@ -233,7 +233,8 @@ class AppServer(StackProcess):
     def __init__(self, name: str, port: int):
         command = [sys.executable, "-m", "gunicorn", "project.wsgi:application"]
         command += ["--workers", str(GUNICORN_WORKERS), "--bind", f"{HOST}:{port}"]
-        command += ["--timeout", "30", "--graceful-timeout", "20", "--log-level", "warning"]
+        command += ["--config", str(PROJECT_ROOT / "project" / "deploy" / "gunicorn.conf.py")]
+        command += ["--log-level", "warning"]
         command += ["--chdir", str(PROJECT_ROOT)]
         super().__init__(name, command, b"gunicorn", port=port)
 

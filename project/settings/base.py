@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from project.config import database_from_url
+from project.database_limits import with_limits
 from project.services.constants import service_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -80,13 +81,37 @@ MIDDLEWARE = [
 # writes, transactions, editors, Celery tasks and migrations use the primary.
 # Locally the replica is the hot standby `make services` starts beside the primary.
 
+# Every dependency has a timeout (project/database_limits.py; each value's reason
+# is in docs/reliability.md, "Timeouts"). libpq waits at least 2 s to connect.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+# A dead replica costs a reader this long once, then the primary serves.
+DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS = 2
+# Milliseconds, 0 for none. Every process starts with the web's; Celery workers
+# and management commands switch before they connect.
+DATABASE_SESSION_LIMITS_MS = {
+    "web": {
+        "statement_timeout": 10_000,
+        "lock_timeout": 5_000,
+        "idle_in_transaction_session_timeout": 20_000,
+    },
+    # A statement may run as long as its task (CELERY_TASK_TIME_LIMIT).
+    "task": {
+        "statement_timeout": 90_000,
+        "lock_timeout": 5_000,
+        "idle_in_transaction_session_timeout": 90_000,
+    },
+    "command": {"statement_timeout": 0, "lock_timeout": 0, "idle_in_transaction_session_timeout": 0},
+}
 DATABASES = {
-    "default": database_from_url(LOCAL_SERVICES["DATABASE_URL"], CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True),
-    "replica": database_from_url(
-        LOCAL_SERVICES["REPLICA_DATABASE_URL"],
-        CONN_MAX_AGE=60,
-        CONN_HEALTH_CHECKS=True,
-        OPTIONS={"connect_timeout": 2},
+    "default": with_limits(
+        database_from_url(LOCAL_SERVICES["DATABASE_URL"], CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True),
+        DATABASE_CONNECT_TIMEOUT_SECONDS,
+        DATABASE_SESSION_LIMITS_MS["web"],
+    ),
+    "replica": with_limits(
+        database_from_url(LOCAL_SERVICES["REPLICA_DATABASE_URL"], CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True),
+        DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS,
+        DATABASE_SESSION_LIMITS_MS["web"],
     ),
 }
 DATABASE_ROUTERS = ["apps.replicas.router.ReplicaRouter"]
@@ -262,7 +287,29 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the longest a live worker holds one (a retry's countdown, up to 600 s, then its
 # run, up to 90 s; the daily cleanup's 660 s), or a task runs twice. Thumbnails
 # come back sooner than this through the sweep (apps/images/sweep.py).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 15}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 15,
+    # A hung broker (stopped, blackholed) answers nothing: without these a
+    # `.delay()` after an editor's commit would wait forever. The worker's own
+    # BRPOP runs on the event loop, checked by kombu's health_check_interval.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# One retry of a failed publish, not three: an editor's save waits at most
+# about three socket timeouts on a hung broker (the sweep finds what was dropped).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# SIGTERM (`docker compose stop`) is a warm shutdown: running tasks finish
+# within the compose stop_grace_period. A cold shutdown (SIGQUIT, a second
+# Ctrl-C) first gives them this long (Celery 5.5's soft shutdown), also when
+# the worker only holds tasks waiting for their countdown, then requeues them.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_TASK_ROUTES = {}
 CELERY_BEAT_SCHEDULE = {}
 
@@ -442,6 +489,8 @@ CELERY_TASK_ROUTES.update(
         # A publish or a retraction reaches the edges within a second.
         "apps.caching.tasks.purge_edge_keys": {"queue": "high"},
         "apps.blog.tasks.decay_popular_posts": {"queue": "low"},
+        # A retraction must leave every cache soon: readers' freshness, as editors see it.
+        "apps.caching.tasks.bump_list_version_once_replayed": {"queue": "high"},
     }
 )
 # Scheduled work with Celery beat (run exactly one beat process).

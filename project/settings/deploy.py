@@ -9,9 +9,18 @@ import os
 import sys
 
 from project.config import Config, ConfigError, read_deploy_config
+from project.database_limits import with_limits
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, DATABASES, TEMPLATES
+from .base import (
+    BASE_DIR,
+    CACHES,
+    DATABASE_CONNECT_TIMEOUT_SECONDS,
+    DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS,
+    DATABASE_SESSION_LIMITS_MS,
+    DATABASES,
+    TEMPLATES,
+)
 
 CONFIG_PATH = os.environ.get("BROADSHEET_CONFIG", BASE_DIR / "config.json")
 
@@ -32,10 +41,16 @@ TIME_ZONE = CONFIG["TIME_ZONE"]
 SERVER_TIMING_PUBLIC = CONFIG["SERVER_TIMING_PUBLIC"]
 EDGE_PURGE_URLS = CONFIG["EDGE_PURGE_URLS"]
 
-DATABASES["default"] = CONFIG["DATABASE"]
+# The same connect timeouts and session limits as base.py's (project/database_limits.py).
+DATABASES["default"] = with_limits(
+    CONFIG["DATABASE"], DATABASE_CONNECT_TIMEOUT_SECONDS, DATABASE_SESSION_LIMITS_MS["web"]
+)
 # Reads go to the replicas of DATABASE_REPLICA_URLS; without it, to the primary alone.
 del DATABASES["replica"]
-DATABASES.update(CONFIG["DATABASE_REPLICAS"])
+for alias, replica in CONFIG["DATABASE_REPLICAS"].items():
+    DATABASES[alias] = with_limits(
+        replica, DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS, DATABASE_SESSION_LIMITS_MS["web"]
+    )
 READ_REPLICAS = list(CONFIG["DATABASE_REPLICAS"])
 REPLICA_MAX_LAG_SECONDS = CONFIG["REPLICA_MAX_LAG_SECONDS"]
 REPLICA_READ_YOUR_WRITES_SECONDS = 2 * REPLICA_MAX_LAG_SECONDS

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
@@ -167,8 +168,9 @@ def test_search_timeout_is_local_to_its_transaction(client, transactional_db, po
     post_factory(title="Harbour")
     assert _search(client, "harbour").status_code == 200
     with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SELECT current_setting('statement_timeout')::interval")
+        web_limit_ms = settings.DATABASE_SESSION_LIMITS_MS["web"]["statement_timeout"]
+        assert cursor.fetchone()[0].total_seconds() * 1000 == web_limit_ms
 
 
 @pytest.fixture

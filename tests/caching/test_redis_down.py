@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from apps.caching.log_filters import OncePerInterval
-from tests.support.servers import redis_on_free_port, stop_if_running
+from tests.support.servers import hung, redis_on_free_port, stop_if_running
 
 pytestmark = pytest.mark.services
 
@@ -99,6 +99,31 @@ def test_pages_render_without_redis_and_caching_resumes_when_it_returns(
     with django_assert_num_queries(0):
         assert b"Harbour reopens" in client.get("/").content
     assert cache.keys("fragment:*")
+
+
+def test_pages_render_while_redis_hangs_and_caching_resumes_when_it_answers(
+    client, post_factory, throwaway_redis, outage_log, django_assert_num_queries, settings
+):
+    """A stopped Redis (SIGSTOP) still accepts connections and answers nothing:
+    each cache call gives up at django-redis' SOCKET_TIMEOUT and the page
+    renders from PostgreSQL, instead of the worker waiting until gunicorn kills it."""
+    settings.CACHE_PROCESS_SECONDS = 0
+    post_factory(title="Harbour reopens")
+    for url in PAGES:
+        client.get(url)
+
+    with hung(throwaway_redis):
+        for url in PAGES:
+            response = client.get(url)
+            assert response.status_code == 200
+            assert b"Harbour reopens" in response.content
+
+    assert [record.getMessage() for record in outage_records(outage_log)] == [
+        "Cache unavailable, serving pages uncached: Redis TimeoutError: Timeout reading from socket"
+    ]
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert b"Harbour reopens" in client.get("/").content
 
 
 def test_outage_warning_is_let_through_once_per_interval():

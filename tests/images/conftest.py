@@ -11,10 +11,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from project.celery import app as celery_app
 from project.services.constants import S3_PORT
 from tests.support.photos import photo_bytes
-from tests.support.queues import TASK_QUEUES, purge_task_queues
 from tests.support.s3_proxy import counting_proxy, running_proxy, storages_at
 from tests.support.servers import s3_on_free_port, stop_if_running
 
@@ -69,20 +67,3 @@ def throwaway_s3(settings, tmp_path):
     point_storage_at(settings, s3.url)
     yield s3
     stop_if_running(s3)
-
-
-@pytest.fixture
-def broker_messages():
-    """broker_messages(): (task name, args) of what reached the real Redis broker, per queue."""
-    purge_task_queues()
-
-    def read():
-        received = {}
-        with celery_app.connection_for_write() as connection:
-            for queue in TASK_QUEUES:
-                while (message := connection.default_channel.basic_get(queue, no_ack=True)) is not None:
-                    args, _kwargs, _embed = message.decode()
-                    received.setdefault(queue, []).append((message.headers["task"], tuple(args)))
-        return received
-
-    return read

@@ -1,5 +1,8 @@
 """Thumbnails are queued after commit, with primary keys only, and only when the file changed."""
 
+import contextlib
+
+import kombu.exceptions
 import pytest
 from django.db import transaction
 
@@ -7,6 +10,7 @@ from apps.blog.models import Author, Post
 from apps.images.models import LibraryImage
 from apps.images.tasks import generate_thumbnails
 from project.celery import app as celery_app
+from tests.support.servers import hung, redis_on_free_port, stop_if_running
 
 pytestmark = pytest.mark.django_db
 
@@ -102,20 +106,40 @@ def test_saving_a_row_loaded_without_its_image_touches_neither_storage_nor_queue
     assert broker_messages() == {}
 
 
+@contextlib.contextmanager
+def broker_at(url):
+    """The Celery app's producer pool pointed at `url` (the real client), then back."""
+    live_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = live_url
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def dead_broker(settings):
     """The Celery app's broker pointed at a port where nothing listens (the real client, failing)."""
-
-    live_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
     celery_app.conf.broker_connection_max_retries = 0
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield
-    celery_app.conf.broker_url = live_url
+    with broker_at("redis://127.0.0.1:9/0"):
+        yield
     celery_app.conf.broker_connection_max_retries = None
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def hung_broker(tmp_path):
+    """A Redis broker of this test's own, stopped (SIGSTOP): it accepts connections, answers nothing."""
+    broker = redis_on_free_port(tmp_path)
+    broker.start()
+    try:
+        with broker_at(broker.url), hung(broker):
+            yield broker
+    finally:
+        stop_if_running(broker)
 
 
 def test_dead_broker_never_breaks_the_editors_save(
@@ -126,3 +150,19 @@ def test_dead_broker_never_breaks_the_editors_save(
 
     assert len(callbacks) == 1
     assert LibraryImage.objects.filter(pk=library_image.pk).exists()
+
+
+@pytest.mark.services
+def test_hung_broker_costs_the_editors_save_a_bounded_wait_not_the_save(
+    image_upload, hung_broker, django_capture_on_commit_callbacks, caplog
+):
+    """Only the broker's socket timeouts and the single publish retry stand
+    between the editor and a broker that never answers (CELERY_BROKER_TRANSPORT_OPTIONS)."""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        library_image = LibraryImage.objects.create(file=image_upload(), alt_text="Saved anyway")
+
+    assert len(callbacks) == 1
+    assert LibraryImage.objects.filter(pk=library_image.pk).exists()
+    failures = [record.exc_info[1] for record in caplog.records if record.exc_info]
+    assert [type(failure) for failure in failures] == [kombu.exceptions.OperationalError]
+    assert "Timeout" in str(failures[0])

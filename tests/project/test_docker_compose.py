@@ -249,3 +249,50 @@ def test_the_app_trusts_the_compose_networks_pinned_subnet_and_nothing_wider():
     (subnet,) = (entry["subnet"] for entry in MODEL["networks"]["default"]["ipam"]["config"])
     assert APP_CONFIG["TRUSTED_PROXIES"] == [subnet]
     assert read_deploy_config(Config(dict(APP_CONFIG), "config.json"))["TRUSTED_PROXIES"] == [subnet]
+
+
+def longest_time_limit_by_queue():
+    """{queue: the longest hard time limit of the tasks it receives}, from the registered tasks."""
+    from django.conf import settings
+
+    from project.celery import app as celery_app
+
+    celery_app.loader.import_default_modules()
+    longest = {}
+    for name, task in celery_app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        queue = settings.CELERY_TASK_ROUTES.get(name, {}).get("queue", settings.CELERY_TASK_DEFAULT_QUEUE)
+        time_limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        longest[queue] = max(longest.get(queue, 0), time_limit)
+    return longest
+
+
+def duration_seconds(duration):
+    """Compose's normalized duration ("11m10s") in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(number) * units[unit] for number, unit in re.findall(r"(\d+)([hms])", duration))
+
+
+def test_each_worker_may_finish_its_longest_task_before_docker_kills_it():
+    longest = longest_time_limit_by_queue()
+    grace_by_queue = {}
+    for name, service in SERVICES.items():
+        if "worker" in name:
+            command = service["command"]
+            grace_by_queue[command[command.index("-Q") + 1]] = duration_seconds(service["stop_grace_period"])
+
+    assert set(grace_by_queue) == set(longest)
+    assert {queue: grace for queue, grace in grace_by_queue.items() if grace <= longest[queue]} == {}
+
+
+def test_beats_schedule_is_kept_on_a_volume():
+    beat = SERVICES["beat"]
+    schedule = beat["command"][beat["command"].index("-s") + 1]
+    mounts = {mount["target"]: mount["source"] for mount in beat["volumes"] if mount["type"] == "volume"}
+    directory = schedule.rsplit("/", 1)[0]
+    assert mounts.get(directory) in MODEL["volumes"]
+    assert (
+        f"mkdir -p {directory} && chown broadsheet:broadsheet {directory}"
+        in (PROJECT_ROOT / "Dockerfile").read_text()
+    )

@@ -6,6 +6,8 @@ transaction would never reach the standby."""
 
 import contextlib
 import logging
+import os
+import signal
 
 import pytest
 from django.conf import settings
@@ -13,15 +15,19 @@ from django.core.cache import cache
 from django.db import connections
 from django.urls import reverse
 
+from apps.blog.models import Post
+from apps.caching.list_version import bump_list_version_if_replayed
 from apps.caching.process_cache import process_cache
+from apps.caching.tasks import bump_list_version_once_replayed
 from apps.ops.health import replication_report
-from apps.replicas.health import forget_health, is_usable, wait_for_replicas
+from apps.replicas.health import forget_health, is_usable, replicas_have_replayed, wait_for_replicas
 from apps.replicas.router import RECENT_WRITE_COOKIE
 from project.services.processes import wait_until
 from project.services.table import SERVICES
 from project.services.table import start as start_services
 from tests.support.budgets import QUERY_BUDGETS, without_test_transaction
 from tests.support.pages import page_urls, post_form_data
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", "replica"])]
 
@@ -174,3 +180,63 @@ def test_replica_stopped_mid_test_leaves_every_page_answering_then_reads_return(
         assert cold(urls["home"], client).status_code == 200
     assert set(reached) == {(True, REPLICA_PORT)}
     assert replication_report()["replica_lag_seconds"]["replica"] < settings.REPLICA_MAX_LAG_SECONDS
+
+
+@pytest.fixture
+def stopped_walreceiver():
+    """The standby's walreceiver stopped (SIGSTOP): it receives no more WAL, and
+    replays all it has, so on its own it reads as caught up. SIGCONT at the end."""
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_wal_receiver")
+        walreceiver_pid = cursor.fetchone()[0]
+    os.kill(walreceiver_pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(walreceiver_pid, signal.SIGCONT)
+
+
+def test_a_replica_that_stopped_receiving_is_skipped_within_the_lag_bound(
+    client, replicated_site, stopped_walreceiver, settings
+):
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    settings.REPLICA_CHECK_SECONDS = 0
+    post = replicated_site["posts"][0]
+    # An update sends no signal: no bump waits for the replica, only the checks see it.
+    Post.objects.filter(pk=post.pk).update(title="Written after the cut")
+
+    assert wait_for(lambda: not is_usable("replica"), timeout=15)
+    with servers_reached() as reached:
+        assert "Written after the cut" in cold(post.get_absolute_url(), client).content.decode()
+    assert set(reached) == {(False, PRIMARY_PORT)}
+    assert replication_report()["replica_lag_seconds"]["replica"] > settings.REPLICA_MAX_LAG_SECONDS
+
+
+def test_a_retraction_the_replica_missed_is_bumped_again_once_it_replays(
+    client, replicated_site, paused_replay, settings, broker_messages
+):
+    """A process that read the lagging replica after the first bump cached the
+    retracted post under the new version; the second bump, once the replica
+    replayed the retraction, leaves it nowhere."""
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    home = page_urls(replicated_site)["home"]
+    retracted = replicated_site["posts"][0]
+    assert retracted.title in cold(home, client).content.decode()
+
+    Post.objects.filter(pk=retracted.pk).unpublish()
+
+    [(task_name, (unreplayed_lsn,))] = broker_messages()["high"]
+    assert task_name == bump_list_version_once_replayed.name
+    assert not is_usable("replica")
+    # Another process, which has not checked the replica since, renders from it.
+    forget_health()
+    process_cache.clear()
+    assert retracted.title in client.get(home).content.decode()
+    assert not bump_list_version_if_replayed(unreplayed_lsn)
+    assert retracted.title in client.get(home).content.decode()
+
+    with connections["replica"].cursor() as cursor:
+        cursor.execute("SELECT pg_wal_replay_resume()")
+    assert wait_for(lambda: replicas_have_replayed(unreplayed_lsn))
+    assert bump_list_version_if_replayed(unreplayed_lsn)
+    assert retracted.title not in client.get(home).content.decode()

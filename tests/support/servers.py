@@ -2,6 +2,9 @@
 the test's temporary directory, so stopping one never takes down the shared
 services other test runs use. The classes are project.services' own."""
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 
 from project.services.constants import S3_TEST_BUCKET
@@ -24,3 +27,15 @@ def stop_if_running(server) -> None:
     """Fixture teardown: the test may already have stopped it."""
     if server.pid() is not None:
         server.stop()
+
+
+@contextlib.contextmanager
+def hung(server):
+    """The server stopped (SIGSTOP), not dead: the kernel still accepts its
+    connections, nothing answers them; SIGCONT on the way out, always."""
+    pid = server.pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield server
+    finally:
+        os.kill(pid, signal.SIGCONT)
