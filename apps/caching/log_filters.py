@@ -16,6 +16,10 @@ class OncePerInterval(logging.Filter):
         self.last_passed_at = None
 
     def filter(self, record):
+        if getattr(record, "cache_unavailable_summary", False):
+            # Another copy of this filter already summed it up: logging.config
+            # adds a logger's filters again each time the configuration is applied.
+            return True
         now = time.monotonic()
         if self.last_passed_at is not None and now - self.last_passed_at < self.seconds:
             return False
@@ -24,4 +28,5 @@ class OncePerInterval(logging.Filter):
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.msg, record.args = "Cache unavailable, serving pages uncached: %s", (reason,)
         record.exc_info = record.exc_text = None
+        record.cache_unavailable_summary = True
         return True

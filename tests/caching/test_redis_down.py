@@ -126,14 +126,25 @@ def test_pages_render_while_redis_hangs_and_caching_resumes_when_it_answers(
         assert b"Harbour reopens" in client.get("/").content
 
 
+def ignored_exception_record():
+    return logging.LogRecord("apps.caching.redis", logging.ERROR, __file__, 1, "Exception ignored", (), None)
+
+
 def test_outage_warning_is_let_through_once_per_interval():
     log_filter = OncePerInterval(seconds=60)
-    record = logging.LogRecord(
-        "apps.caching.redis", logging.ERROR, __file__, 1, "Exception ignored", (), None
-    )
 
-    assert log_filter.filter(record) is True
-    assert log_filter.filter(record) is False
+    assert log_filter.filter(ignored_exception_record()) is True
+    assert log_filter.filter(ignored_exception_record()) is False
     log_filter.last_passed_at -= 61
+    record = ignored_exception_record()
     assert log_filter.filter(record) is True
     assert record.levelname == "WARNING"
+
+
+def test_a_second_copy_of_the_filter_does_not_wrap_the_message_again():
+    """logging.config adds a logger's filters again each time it is applied."""
+    record = ignored_exception_record()
+
+    assert OncePerInterval(seconds=60).filter(record) is True
+    assert OncePerInterval(seconds=60).filter(record) is True
+    assert record.getMessage() == "Cache unavailable, serving pages uncached: Exception ignored"
