@@ -68,6 +68,7 @@ CONFIG_KEYS = (
     Key("DATABASE_REPLICA_MAX_LAG_SECONDS", OVERRIDE, int, 5),
     Key("TIME_ZONE", OVERRIDE, str, "UTC"),
     Key("SERVER_TIMING_PUBLIC", OVERRIDE, bool, False),
+    Key("PAGE_MISSES_PER_CLIENT", OVERRIDE, int, 120),
 )
 KEYS_BY_NAME = {key.name: key for key in CONFIG_KEYS}
 

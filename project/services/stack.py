@@ -126,6 +126,8 @@ def deploy_config(ports: dict) -> dict:
         # Plain HTTP on loopback; a real deployment terminates TLS in front.
         "HTTPS": False,
         "TRUSTED_PROXIES": [HOST],
+        # The harness's readers all come from loopback: one client to the miss budget.
+        "PAGE_MISSES_PER_CLIENT": 1_000_000,
         "EDGE_PURGE_URLS": [http_url(ports["varnish"])],
     }
 
