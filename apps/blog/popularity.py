@@ -133,11 +133,11 @@ return 'counted'
 """
 
 
-def beacon_budgets(client_address):
-    """[(counter key, beacons per window)] for each budget of the reader's identity."""
+def beacon_budgets(identity):
+    """[(counter key, beacons per window)] for each budget of the reader's ClientIdentity."""
     return [
         (cache.make_key(f"popular-posts:beacons:{network}"), limit)
-        for network, limit in identity_of_address(client_address).budgets(BEACONS_PER_WINDOW)
+        for network, limit in identity.budgets(BEACONS_PER_WINDOW)
     ]
 
 
@@ -166,7 +166,7 @@ def count_post_view(post_id, client_address):
     if redis is None:
         return None
     identity = identity_of_address(client_address)
-    budgets = beacon_budgets(client_address)
+    budgets = beacon_budgets(identity)
     keys = (
         scores_key(),
         *card_keys(),
