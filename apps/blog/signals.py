@@ -13,6 +13,7 @@ leaves "most read" once that commits: its title must not stay on every post
 page until the next decay.
 """
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -106,9 +107,16 @@ def tag_deleted(sender, instance, **kwargs):
 def rerender_bodies_showing(library_image_pk):
     """Render again every body that shows the library image: its sizes, alt
     text or credit are baked into the stored HTML (expensive work on write).
-    Each save bumps the post's last_modified and, on commit, the list version."""
-    for post in Post.objects.filter(body_images__image_id=library_image_pk):
-        post.save(update_fields=["body", "last_modified"])
+    Each save bumps the post's last_modified and, on commit, the list version.
+
+    Each post is read again under its row lock and only its HTML is written:
+    a body loaded earlier would overwrite an editor's save made in between."""
+    showing = Post.objects.filter(body_images__image_id=library_image_pk).values_list("pk", flat=True)
+    for post_pk in list(showing):
+        with transaction.atomic():
+            post = Post.objects.select_for_update().filter(pk=post_pk).first()
+            if post is not None:
+                post.save(update_fields=["body_html", "last_modified"])
 
 
 @receiver(thumbnails_stored, sender=LibraryImage)

@@ -7,11 +7,14 @@ import re
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.blog.models import Post, PostBodyImage
 from apps.blog.rendering import render_body, render_markdown
+from apps.blog.signals import rerender_bodies_showing
 from apps.images.models import LibraryImage
 from apps.images.thumbnails import refresh_thumbnails
 from tests.support.pages import post_form_data
@@ -166,6 +169,19 @@ def test_editing_the_credit_renders_the_bodies_again(post_factory, library_image
     library_image.save()
 
     assert "<small>Photo: Harbour Archive</small>" in Post.objects.get(pk=post.pk).body_html
+
+
+def test_rendering_bodies_again_writes_only_their_html_under_the_row_lock(post_factory, library_image):
+    post = post_factory(body=f"Draft one.\n\n![](image:{library_image.pk})")
+    with CaptureQueriesContext(connection) as queries:
+        rerender_bodies_showing(library_image.pk)
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert any(sql.startswith("SELECT") and sql.endswith("FOR UPDATE") for sql in statements)
+    (update,) = [sql for sql in statements if sql.startswith('UPDATE "blog_post"')]
+    assert '"body_html" =' in update
+    assert '"body" =' not in update, "the body an editor saves is never written back from an older read"
+    assert Post.objects.get(pk=post.pk).body.startswith("Draft one.")
 
 
 def test_an_image_a_story_shows_cannot_be_deleted(post_factory, library_image):
