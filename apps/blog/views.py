@@ -133,18 +133,23 @@ def redirect_renamed(request, visible_rows, slug):
     return HttpResponsePermanentRedirect(f"{address}?{query}" if query else address)
 
 
+def list_owner(request, row_name, visible_rows, slug):
+    """The section, tag or author a list page belongs to, cached per list
+    version, and None; or None and the 301 from a slug it had before a
+    rename (any other slug is a 404)."""
+    try:
+        owner = cached_row(request, row_name, slug, lambda: get_object_or_404(visible_rows, slug=slug))
+    except Http404:
+        return None, redirect_renamed(request, visible_rows, slug)
+    return owner, None
+
+
 @list_page
 @require_safe
 def category_detail(request, slug):
-    try:
-        category = cached_row(
-            request,
-            "category",
-            slug,
-            lambda: get_object_or_404(Category.objects.with_published_posts(), slug=slug),
-        )
-    except Http404:
-        return redirect_renamed(request, Category.objects.with_published_posts(), slug)
+    category, moved = list_owner(request, "category", Category.objects.with_published_posts(), slug)
+    if moved:
+        return moved
     posts = Post.objects.published().filter(category=category).for_teasers()
     return post_list(
         request, "blog/category_detail.html", posts, f"category:{category.pk}", category=category
@@ -154,17 +159,10 @@ def category_detail(request, slug):
 @list_page
 @require_safe
 def tag_detail(request, slug):
-    try:
-        tag = cached_row(
-            request,
-            "tag",
-            slug,
-            lambda: get_object_or_404(
-                Tag.objects.with_published_posts().only("id", "name", "slug"), slug=slug
-            ),
-        )
-    except Http404:
-        return redirect_renamed(request, Tag.objects.with_published_posts(), slug)
+    tags = Tag.objects.with_published_posts().only("id", "name", "slug")
+    tag, moved = list_owner(request, "tag", tags, slug)
+    if moved:
+        return moved
     posts = Post.objects.published().tagged(tag).for_teasers()
     return post_list(request, "blog/tag_detail.html", posts, f"tag:{tag.pk}", tag=tag)
 
@@ -172,15 +170,9 @@ def tag_detail(request, slug):
 @list_page
 @require_safe
 def author_detail(request, slug):
-    try:
-        author = cached_row(
-            request,
-            "author",
-            slug,
-            lambda: get_object_or_404(Author.objects.with_published_posts(), slug=slug),
-        )
-    except Http404:
-        return redirect_renamed(request, Author.objects.with_published_posts(), slug)
+    author, moved = list_owner(request, "author", Author.objects.with_published_posts(), slug)
+    if moved:
+        return moved
     posts = Post.objects.published().filter(author=author).for_teasers()
     return post_list(request, "blog/author_detail.html", posts, f"author:{author.pk}", author=author)
 
